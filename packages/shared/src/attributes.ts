@@ -1,0 +1,155 @@
+/**
+ * Span attribute names: the public contract between instrumentation, ingester and users.
+ * Code never spells an attribute string inline; it imports one of these constants.
+ *
+ * `GenAi` follows the OpenTelemetry GenAI semantic conventions (development status);
+ * `Agentmeter` holds only what those conventions lack. `Deprecated` and `Foreign` list
+ * spellings we read on ingest but never write.
+ */
+
+/** OpenTelemetry GenAI semantic conventions, current spellings. */
+export const GenAi = {
+  OPERATION_NAME: 'gen_ai.operation.name',
+  PROVIDER_NAME: 'gen_ai.provider.name',
+  REQUEST_MODEL: 'gen_ai.request.model',
+  REQUEST_MAX_TOKENS: 'gen_ai.request.max_tokens',
+  REQUEST_TEMPERATURE: 'gen_ai.request.temperature',
+  REQUEST_STREAM: 'gen_ai.request.stream',
+  RESPONSE_MODEL: 'gen_ai.response.model',
+  RESPONSE_ID: 'gen_ai.response.id',
+  RESPONSE_FINISH_REASONS: 'gen_ai.response.finish_reasons',
+  RESPONSE_TIME_TO_FIRST_CHUNK: 'gen_ai.response.time_to_first_chunk',
+  USAGE_INPUT_TOKENS: 'gen_ai.usage.input_tokens',
+  USAGE_OUTPUT_TOKENS: 'gen_ai.usage.output_tokens',
+  USAGE_CACHE_READ_INPUT_TOKENS: 'gen_ai.usage.cache_read.input_tokens',
+  USAGE_CACHE_CREATION_INPUT_TOKENS: 'gen_ai.usage.cache_creation.input_tokens',
+  USAGE_REASONING_OUTPUT_TOKENS: 'gen_ai.usage.reasoning.output_tokens',
+  /** Not (yet) semconv: the cost key Langfuse and OpenLIT read (semconv PR #443 is open). */
+  USAGE_COST: 'gen_ai.usage.cost',
+  CONVERSATION_ID: 'gen_ai.conversation.id',
+  AGENT_NAME: 'gen_ai.agent.name',
+  AGENT_ID: 'gen_ai.agent.id',
+  ERROR_TYPE: 'error.type',
+  SERVER_ADDRESS: 'server.address',
+} as const;
+
+/** agentmeter's own attributes: routing, decisions, cost, tenancy. */
+export const Agentmeter = {
+  CATEGORY: 'agentmeter.category',
+  /** `explicit` | `detected` */
+  CATEGORY_SOURCE: 'agentmeter.category.source',
+  /** `best_first` | `progressive` | `cheap_first` | `complexity` */
+  STRATEGY: 'agentmeter.routing.strategy',
+  ROLE: 'agentmeter.routing.role',
+  ATTEMPT: 'agentmeter.routing.attempt',
+  ESCALATED: 'agentmeter.routing.escalated',
+  ESCALATED_FROM: 'agentmeter.routing.escalated_from',
+  ESCALATION_REASON: 'agentmeter.routing.escalation_reason',
+  /** Normalised error class: rate_limit, timeout, network, auth, not_found, validation, server, quota, budget. */
+  ERROR_CATEGORY: 'agentmeter.error.category',
+  /** `allowed` | `blocked` | `fallback` | `downgraded` */
+  QUOTA_DECISION: 'agentmeter.quota.decision',
+  /** `allowed` | `alerted` | `blocked` | `downgraded` */
+  BUDGET_DECISION: 'agentmeter.budget.decision',
+  BUDGET_ID: 'agentmeter.budget.id',
+  /** `allowed` | `delayed` | `rejected` */
+  RATE_LIMIT_DECISION: 'agentmeter.rate_limit.decision',
+  COST_USD: 'agentmeter.cost.usd',
+  COST_INPUT_USD: 'agentmeter.cost.input_usd',
+  COST_OUTPUT_USD: 'agentmeter.cost.output_usd',
+  COST_CACHE_READ_USD: 'agentmeter.cost.cache_read_usd',
+  COST_CACHE_WRITE_USD: 'agentmeter.cost.cache_write_usd',
+  PRICE_VERSION: 'agentmeter.cost.price_version',
+  RESPONSE_CACHE_HIT: 'agentmeter.response_cache.hit',
+  RESPONSE_CACHE_SAVED_USD: 'agentmeter.response_cache.saved_usd',
+  TIME_TO_FIRST_TOKEN_MS: 'agentmeter.time_to_first_token_ms',
+  PROJECT: 'agentmeter.project',
+  USER: 'agentmeter.user',
+  AGENT: 'agentmeter.agent',
+  WORKFLOW: 'agentmeter.workflow',
+} as const;
+
+/** Spellings of older GenAI semconv releases, read on ingest. */
+export const Deprecated = {
+  SYSTEM: 'gen_ai.system',
+  USAGE_PROMPT_TOKENS: 'gen_ai.usage.prompt_tokens',
+  USAGE_COMPLETION_TOKENS: 'gen_ai.usage.completion_tokens',
+  /** Underscore spellings used before semconv v1.40 (OpenLLMetry and others). */
+  USAGE_CACHE_READ_INPUT_TOKENS: 'gen_ai.usage.cache_read_input_tokens',
+  USAGE_CACHE_CREATION_INPUT_TOKENS: 'gen_ai.usage.cache_creation_input_tokens',
+} as const;
+
+/** Attributes other emitters write that carry what we store. */
+export const Foreign = {
+  /** Anthropic TypeScript SDK's native spans. */
+  ANTHROPIC_CACHE_WRITE_INPUT_TOKENS: 'gen_ai.usage.cache_write.input_tokens',
+  ANTHROPIC_CACHE_WRITE_5M: 'anthropic.usage.cache_creation.ephemeral_5m_input_tokens',
+  ANTHROPIC_CACHE_WRITE_1H: 'anthropic.usage.cache_creation.ephemeral_1h_input_tokens',
+  /** OpenLIT. */
+  OPENLIT_REASONING_TOKENS: 'gen_ai.usage.reasoning_tokens',
+  OPENLIT_CACHE_READ: 'gen_ai.usage.prompt_tokens_details.cache_read',
+  OPENLIT_CACHE_WRITE: 'gen_ai.usage.prompt_tokens_details.cache_write',
+  OPENLIT_APPLICATION_NAME: 'gen_ai.application_name',
+  OPENLIT_ENVIRONMENT: 'gen_ai.environment',
+  OPENLIT_REQUEST_USER: 'gen_ai.request.user',
+  OPENLIT_IS_STREAM: 'gen_ai.request.is_stream',
+  OPENLIT_TTFT: 'gen_ai.server.time_to_first_token',
+  /** OpenLLMetry (Traceloop). */
+  LLM_REQUEST_TYPE: 'llm.request.type',
+  LLM_USAGE_TOTAL_TOKENS: 'llm.usage.total_tokens',
+  TRACELOOP_WORKFLOW_NAME: 'traceloop.workflow.name',
+  TRACELOOP_SPAN_KIND: 'traceloop.span.kind',
+  /** LiteLLM's OTel callback. */
+  LITELLM_TOTAL_COST: 'gen_ai.cost.total_cost',
+  /** Generic OTel identity attributes. */
+  USER_ID: 'user.id',
+  SESSION_ID: 'session.id',
+} as const;
+
+/** Resource attributes (OTel resource semconv) we promote to columns. */
+export const Resource = {
+  SERVICE_NAME: 'service.name',
+  SERVICE_VERSION: 'service.version',
+  DEPLOYMENT_ENVIRONMENT: 'deployment.environment',
+  DEPLOYMENT_ENVIRONMENT_NAME: 'deployment.environment.name',
+} as const;
+
+/** Attribute-name prefixes that mark a span as an LLM span. */
+export const LLM_SPAN_PREFIXES = ['gen_ai.', 'agentmeter.', 'llm.'] as const;
+
+/** Values of `agentmeter.category.source`. */
+export const CategorySource = { EXPLICIT: 'explicit', DETECTED: 'detected' } as const;
+
+/** Values of the `cost_source` column. */
+export const CostSource = { SPAN: 'span', CATALOG: 'catalog', UNPRICED: 'unpriced' } as const;
+export type CostSourceValue = (typeof CostSource)[keyof typeof CostSource];
+
+/** Normalised error categories (`agentmeter.error.category`). */
+export const ErrorCategory = {
+  RATE_LIMIT: 'rate_limit',
+  TIMEOUT: 'timeout',
+  NETWORK: 'network',
+  AUTH: 'auth',
+  NOT_FOUND: 'not_found',
+  VALIDATION: 'validation',
+  SERVER: 'server',
+  QUOTA: 'quota',
+  BUDGET: 'budget',
+  OTHER: 'other',
+} as const;
+
+/**
+ * Provider names: semconv well-known values of `gen_ai.provider.name`, and the renames of
+ * deprecated `gen_ai.system` values to them.
+ */
+export const PROVIDER_RENAMES: Readonly<Record<string, string>> = {
+  'az.ai.openai': 'azure.ai.openai',
+  xai: 'x_ai',
+  vertex_ai: 'gcp.vertex_ai',
+  gemini: 'gcp.gemini',
+  'aws-bedrock': 'aws.bedrock',
+  bedrock: 'aws.bedrock',
+  mistralai: 'mistral_ai',
+  mistral: 'mistral_ai',
+  'moonshot': 'moonshot_ai',
+};

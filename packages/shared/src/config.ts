@@ -1,0 +1,155 @@
+/**
+ * Deployment configuration: one YAML file (optional) validated with zod, overridden by
+ * environment variables, defaults resolved here and nowhere else. An invalid file is refused
+ * with every problem listed: where in the file, what was expected, what was found.
+ */
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { DEFAULT_DATABASE, DEFAULT_RETENTION } from './schema/tables.js';
+
+const port = z.number().int().min(0).max(65535);
+const positiveInt = z.number().int().positive();
+
+export const ConfigSchema = z
+  .object({
+    clickhouse: z
+      .object({
+        /** ClickHouse server URL; absent = embedded engine. */
+        url: z.string().url().optional(),
+        username: z.string().default('default'),
+        password: z.string().default(''),
+        database: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).default(DEFAULT_DATABASE),
+        /** Data directory of the embedded engine. */
+        dataPath: z.string().default('./data'),
+        /** Emit ON CLUSTER DDL for this cluster. */
+        cluster: z.string().optional(),
+        requestTimeoutMs: positiveInt.default(30_000),
+      })
+      .strict()
+      .prefault({}),
+    retentionDays: z
+      .object({
+        spans: positiveInt.default(DEFAULT_RETENTION.spans),
+        usage1m: positiveInt.default(DEFAULT_RETENTION.usage1m),
+        usage1h: positiveInt.default(DEFAULT_RETENTION.usage1h),
+        usage1d: positiveInt.default(DEFAULT_RETENTION.usage1d),
+      })
+      .strict()
+      .prefault({}),
+    ingester: z
+      .object({
+        host: z.string().default('127.0.0.1'),
+        port: port.default(4318),
+        /** Accepted API keys (Authorization: Bearer <key> or X-API-Key); empty = no auth. */
+        apiKeys: z.array(z.string().min(8)).default([]),
+        /** Largest request body on the wire. */
+        maxBodyBytes: positiveInt.default(20 * 1024 * 1024),
+        /** Largest body after gzip decompression (OTLP recommends 20 MiB). */
+        maxDecompressedBytes: positiveInt.default(20 * 1024 * 1024),
+        /** Group commit: a batch is inserted when it has this many rows... */
+        batchMaxRows: positiveInt.default(20_000),
+        /** ...or when its oldest request has waited this long. */
+        batchMaxDelayMs: positiveInt.default(50),
+        /** Rows accepted but not yet stored; past this, requests get 429 (bounded memory). */
+        maxPendingRows: positiveInt.default(200_000),
+        /** How long a stored span's id is remembered to drop retried duplicates. */
+        dedupeWindowSeconds: positiveInt.default(900),
+        /** Span ids remembered at most (memory bound of the de-duplicator). */
+        dedupeMaxSpans: positiveInt.default(2_000_000),
+        requestTimeoutMs: positiveInt.default(30_000),
+      })
+      .strict()
+      .prefault({}),
+    clickhouseHttp: z
+      .object({
+        enabled: z.boolean().default(true),
+        host: z.string().default('127.0.0.1'),
+        port: port.default(8123),
+        /** Users allowed to query; empty = anyone, read-only. */
+        users: z
+          .array(
+            z
+              .object({
+                name: z.string(),
+                password: z.string(),
+                readonly: z.boolean().default(true),
+              })
+              .strict(),
+          )
+          .default([]),
+        maxBodyBytes: positiveInt.default(10 * 1024 * 1024),
+        maxExecutionTimeSeconds: positiveInt.default(60),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+export type AgentmeterConfig = z.infer<typeof ConfigSchema>;
+export type ConfigInput = z.input<typeof ConfigSchema>;
+
+export class ConfigError extends Error {
+  readonly code = 'AGENTMETER_CONFIG_INVALID';
+  constructor(
+    readonly source: string,
+    readonly problems: string[],
+  ) {
+    super(`${source} is invalid:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+/** Environment variables that override the file, and where they land. */
+const ENV_OVERRIDES: readonly [string, (c: Record<string, Record<string, unknown>>, v: string) => void][] = [
+  ['CLICKHOUSE_URL', (c, v) => (section(c, 'clickhouse').url = v)],
+  ['CLICKHOUSE_USER', (c, v) => (section(c, 'clickhouse').username = v)],
+  ['CLICKHOUSE_PASSWORD', (c, v) => (section(c, 'clickhouse').password = v)],
+  ['CLICKHOUSE_DATABASE', (c, v) => (section(c, 'clickhouse').database = v)],
+  ['CLICKHOUSE_CLUSTER', (c, v) => (section(c, 'clickhouse').cluster = v)],
+  ['AGENTMETER_DATA_DIR', (c, v) => (section(c, 'clickhouse').dataPath = v)],
+  ['AGENTMETER_OTLP_HOST', (c, v) => (section(c, 'ingester').host = v)],
+  ['AGENTMETER_OTLP_PORT', (c, v) => (section(c, 'ingester').port = Number(v))],
+  ['AGENTMETER_API_KEYS', (c, v) => (section(c, 'ingester').apiKeys = v.split(',').map((k) => k.trim()).filter(Boolean))],
+  ['AGENTMETER_CLICKHOUSE_HTTP_HOST', (c, v) => (section(c, 'clickhouseHttp').host = v)],
+  ['AGENTMETER_CLICKHOUSE_HTTP_PORT', (c, v) => (section(c, 'clickhouseHttp').port = Number(v))],
+];
+
+function section(c: Record<string, Record<string, unknown>>, key: string): Record<string, unknown> {
+  return (c[key] ??= {});
+}
+
+/** Validates a config object; throws ConfigError listing every problem. */
+export function parseConfig(input: unknown, source = 'configuration'): AgentmeterConfig {
+  const result = ConfigSchema.safeParse(input ?? {});
+  if (result.success) return result.data;
+  throw new ConfigError(
+    source,
+    result.error.issues.map((issue) => {
+      const path = issue.path.length ? issue.path.join('.') : '(root)';
+      return `${path}: ${issue.message}`;
+    }),
+  );
+}
+
+/** Reads the YAML file (if any), applies environment overrides, validates. */
+export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv = process.env): AgentmeterConfig {
+  let raw: Record<string, Record<string, unknown>> = {};
+  const source = file ?? 'environment';
+  if (file) {
+    let parsed: unknown;
+    try {
+      parsed = parseYaml(readFileSync(file, 'utf8'));
+    } catch (err) {
+      throw new ConfigError(file, [(err as Error).message]);
+    }
+    if (parsed !== null && parsed !== undefined && typeof parsed !== 'object') {
+      throw new ConfigError(file, [`(root): expected a mapping, found ${typeof parsed}`]);
+    }
+    raw = (parsed ?? {}) as typeof raw;
+  }
+  for (const [name, apply] of ENV_OVERRIDES) {
+    const value = env[name];
+    if (value !== undefined && value !== '') apply(raw, value);
+  }
+  return parseConfig(raw, source);
+}

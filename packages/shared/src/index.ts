@@ -1,0 +1,17 @@
+export * from './attributes.js';
+export * from './money.js';
+export * from './config.js';
+export * from './store.js';
+export type { LlmSpanRow } from './schema/columns.js';
+export { ROLLUP_DIMENSIONS, QUANTILE_LEVELS } from './schema/columns.js';
+export {
+  DEFAULT_DATABASE,
+  DEFAULT_RETENTION,
+  Tables,
+  viewName,
+  schemaV1,
+  retentionTargets,
+  type RetentionDays,
+  type SchemaOptions,
+} from './schema/tables.js';
+export { migrate, MIGRATIONS, type Migration, type MigrationReport } from './schema/migrate.js';
