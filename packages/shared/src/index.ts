@@ -1,5 +1,6 @@
 export * from './attributes.js';
 export * from './money.js';
+export * from './errors.js';
 export * from './config.js';
 export * from './store.js';
 export type { LlmSpanRow } from './schema/columns.js';

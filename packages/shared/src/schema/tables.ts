@@ -253,7 +253,7 @@ ${measureColumns}
 PARTITION BY ${level.partition}
 ORDER BY (project, service_name, bucket, ${ROLLUP_DIMENSIONS.slice(2).join(', ')})
 TTL ${rollupTtl(level, o)}
-SETTINGS ttl_only_drop_parts = 1`,
+SETTINGS ttl_only_drop_parts = 1, non_replicated_deduplication_window = 1000`,
       ...n.distributed(level.table, 'rand()'),
     );
     const source = i === 0 ? n.storage(Tables.SPANS) : n.storage(ROLLUPS[i - 1]!.table);
