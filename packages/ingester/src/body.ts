@@ -34,7 +34,9 @@ export async function readBody(req: IncomingMessage, limits: BodyLimits): Promis
     throw new BodyError(415, `unsupported Content-Encoding '${encoding}' (gzip, deflate or none)`);
   }
   const inflater = encoding === 'gzip' ? createGunzip() : createInflate();
-  const result = collect(inflater, limits.maxDecompressedBytes, 'decompressed body', () => inflater.destroy());
+  const result = collect(inflater, limits.maxDecompressedBytes, 'decompressed body', () =>
+    inflater.destroy(),
+  );
   inflater.end(raw);
   try {
     return await result;

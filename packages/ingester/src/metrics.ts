@@ -17,7 +17,9 @@ export class IngesterMetrics {
   private insertCount = 0;
   private insertSumMs = 0;
 
-  constructor(private readonly gauges: { pendingRows: () => number; rememberedSpans: () => number }) {}
+  constructor(
+    private readonly gauges: { pendingRows: () => number; rememberedSpans: () => number },
+  ) {}
 
   request(status: number): void {
     this.requests.set(status, (this.requests.get(status) ?? 0) + 1);
@@ -39,22 +41,60 @@ export class IngesterMetrics {
       lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} counter`, `${name} ${value}`);
     const gauge = (name: string, help: string, value: number) =>
       lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`, `${name} ${value}`);
-    counter('agentmeter_ingester_spans_received_total', 'Spans received in OTLP requests.', this.spansReceived);
-    counter('agentmeter_ingester_spans_stored_total', 'LLM spans stored in llm_spans.', this.spansStored);
-    counter('agentmeter_ingester_spans_rejected_total', 'Spans refused as invalid (partial success).', this.spansRejected);
-    counter('agentmeter_ingester_spans_ignored_total', 'Valid spans without LLM attributes, not stored.', this.spansIgnored);
-    counter('agentmeter_ingester_spans_duplicate_total', 'Spans dropped as already stored (retries).', this.spansDuplicate);
-    counter('agentmeter_ingester_inserts_failed_total', 'Batch inserts that failed.', this.insertsFailed);
+    counter(
+      'agentmeter_ingester_spans_received_total',
+      'Spans received in OTLP requests.',
+      this.spansReceived,
+    );
+    counter(
+      'agentmeter_ingester_spans_stored_total',
+      'LLM spans stored in llm_spans.',
+      this.spansStored,
+    );
+    counter(
+      'agentmeter_ingester_spans_rejected_total',
+      'Spans refused as invalid (partial success).',
+      this.spansRejected,
+    );
+    counter(
+      'agentmeter_ingester_spans_ignored_total',
+      'Valid spans without LLM attributes, not stored.',
+      this.spansIgnored,
+    );
+    counter(
+      'agentmeter_ingester_spans_duplicate_total',
+      'Spans dropped as already stored (retries).',
+      this.spansDuplicate,
+    );
+    counter(
+      'agentmeter_ingester_inserts_failed_total',
+      'Batch inserts that failed.',
+      this.insertsFailed,
+    );
     lines.push('# HELP agentmeter_ingester_requests_total OTLP requests by HTTP status.');
     lines.push('# TYPE agentmeter_ingester_requests_total counter');
     for (const [status, n] of [...this.requests].sort((a, b) => a[0] - b[0])) {
       lines.push(`agentmeter_ingester_requests_total{code="${status}"} ${n}`);
     }
-    gauge('agentmeter_ingester_pending_rows', 'Rows accepted and not yet stored.', this.gauges.pendingRows());
-    gauge('agentmeter_ingester_dedupe_remembered_spans', 'Span keys remembered by the de-duplicator.', this.gauges.rememberedSpans());
-    lines.push('# HELP agentmeter_ingester_insert_duration_ms Duration of batch inserts (rollup views included).');
+    gauge(
+      'agentmeter_ingester_pending_rows',
+      'Rows accepted and not yet stored.',
+      this.gauges.pendingRows(),
+    );
+    gauge(
+      'agentmeter_ingester_dedupe_remembered_spans',
+      'Span keys remembered by the de-duplicator.',
+      this.gauges.rememberedSpans(),
+    );
+    lines.push(
+      '# HELP agentmeter_ingester_insert_duration_ms Duration of batch inserts (rollup views included).',
+    );
     lines.push('# TYPE agentmeter_ingester_insert_duration_ms histogram');
-    INSERT_BUCKETS_MS.forEach((le, i) => lines.push(`agentmeter_ingester_insert_duration_ms_bucket{le="${le}"} ${this.insertBuckets[i]}`));
+    INSERT_BUCKETS_MS.forEach((le, i) =>
+      lines.push(
+        `agentmeter_ingester_insert_duration_ms_bucket{le="${le}"} ${this.insertBuckets[i]}`,
+      ),
+    );
     lines.push(`agentmeter_ingester_insert_duration_ms_bucket{le="+Inf"} ${this.insertCount}`);
     lines.push(`agentmeter_ingester_insert_duration_ms_sum ${this.insertSumMs}`);
     lines.push(`agentmeter_ingester_insert_duration_ms_count ${this.insertCount}`);

@@ -20,32 +20,11 @@ import {
   usdToNanos,
   type LlmSpanRow,
 } from '@agentmeter/shared';
+import type { PriceCatalog } from '@agentmeter/pricing';
 import type { AttributeValue, Attributes, DecodedSpan, DecodedTraceRequest } from './otlp/types.js';
 
 /** What the ingester asks of the price catalog for a span that arrives without a cost. */
-export interface SpanPricer {
-  price(call: {
-    provider: string;
-    model: string;
-    timestampMs: number;
-    inputTokens: number;
-    outputTokens: number;
-    cacheReadTokens: number;
-    cacheWriteTokens: number;
-    cacheWrite5mTokens: number;
-    cacheWrite1hTokens: number;
-    reasoningTokens: number;
-  }): PricedCost | undefined;
-}
-
-export interface PricedCost {
-  totalNanos: number;
-  inputNanos: number;
-  outputNanos: number;
-  cacheReadNanos: number;
-  cacheWriteNanos: number;
-  priceVersion: string;
-}
+export type SpanPricer = Pick<PriceCatalog, 'priceCall'>;
 
 export interface NormaliseResult {
   rows: LlmSpanRow[];
@@ -204,7 +183,10 @@ const READERS = new Map<string, Reader>([
   [Agentmeter.ESCALATION_REASON, (c, v) => (c.escalationReason = str(v))],
   [GenAi.ERROR_TYPE, (c, v) => (c.errorType = str(v))],
   [Agentmeter.ERROR_CATEGORY, (c, v) => (c.errorCategory = str(v))],
-  [GenAi.RESPONSE_FINISH_REASONS, (c, v) => (c.finishReasons = Array.isArray(v) ? v.map(str) : [str(v)])],
+  [
+    GenAi.RESPONSE_FINISH_REASONS,
+    (c, v) => (c.finishReasons = Array.isArray(v) ? v.map(str) : [str(v)]),
+  ],
   [GenAi.REQUEST_STREAM, (c, v) => (c.isStream = bool(v))],
   [Foreign.OPENLIT_IS_STREAM, (c, v) => (c.isStream ||= bool(v))],
   [Agentmeter.TIME_TO_FIRST_TOKEN_MS, (c, v) => (c.ttftMs = num(v) ?? null)],
@@ -228,7 +210,10 @@ const READERS = new Map<string, Reader>([
 ]);
 
 /** Resource attributes that may carry tenancy for every span of the resource. */
-const RESOURCE_TENANCY: readonly [string, keyof Pick<Collected, 'project' | 'agent' | 'workflow'>][] = [
+const RESOURCE_TENANCY: readonly [
+  string,
+  keyof Pick<Collected, 'project' | 'agent' | 'workflow'>,
+][] = [
   [Agentmeter.PROJECT, 'project'],
   [Agentmeter.AGENT, 'agent'],
   [Agentmeter.WORKFLOW, 'workflow'],
@@ -378,32 +363,45 @@ export class Normaliser {
     c: Collected,
     t: Tokens,
     span: DecodedSpan,
-  ): { total: number; parts: [number, number, number, number]; source: LlmSpanRow['cost_source']; priceVersion: string } {
+  ): {
+    total: number;
+    parts: [number, number, number, number];
+    source: LlmSpanRow['cost_source'];
+    priceVersion: string;
+  } {
     if (c.costNanos !== undefined) {
-      return { total: c.costNanos, parts: c.costParts, source: CostSource.SPAN, priceVersion: c.priceVersion };
+      return {
+        total: c.costNanos,
+        parts: c.costParts,
+        source: CostSource.SPAN,
+        priceVersion: c.priceVersion,
+      };
     }
     // A response served from cache or a call that failed before usage is free, not unpriced.
     const billable = t.input + t.output > 0;
     const model = c.responseModel || c.requestModel;
     const priced =
       billable && model && this.pricer
-        ? this.pricer.price({
-            provider: c.provider,
+        ? this.pricer.priceCall({
+            provider: c.provider || undefined,
             model,
-            timestampMs: Number(span.startTimeUnixNano / 1_000_000n),
-            inputTokens: t.input,
-            outputTokens: t.output,
-            cacheReadTokens: t.cacheRead,
-            cacheWriteTokens: t.cacheWrite,
-            cacheWrite5mTokens: c.cacheWrite5m,
-            cacheWrite1hTokens: c.cacheWrite1h,
-            reasoningTokens: t.reasoning,
+            timestamp: Number(span.startTimeUnixNano / 1_000_000n),
+            usage: {
+              inputTokens: t.input,
+              outputTokens: t.output,
+              cacheReadTokens: t.cacheRead,
+              cacheWriteTokens: t.cacheWrite,
+              cacheWrite1hTokens: c.cacheWrite1h,
+              reasoningTokens: t.reasoning,
+            },
           })
         : undefined;
-    if (priced) {
+    if (priced?.priced) {
+      const p = priced.parts;
       return {
-        total: priced.totalNanos,
-        parts: [priced.inputNanos, priced.outputNanos, priced.cacheReadNanos, priced.cacheWriteNanos],
+        total: priced.costNanos,
+        // A per-request fee has no column of its own; it is part of what the input costs.
+        parts: [p.input + p.request, p.output, p.cacheRead, p.cacheWrite],
         source: CostSource.CATALOG,
         priceVersion: priced.priceVersion,
       };
@@ -461,7 +459,8 @@ function validate(span: DecodedSpan): string | undefined {
     return `span ${span.spanId}: invalid parent span id '${span.parentSpanId}'`;
   }
   if (span.startTimeUnixNano <= 0n) return `span ${span.spanId}: missing start time`;
-  if (span.endTimeUnixNano < span.startTimeUnixNano) return `span ${span.spanId}: ends before it starts`;
+  if (span.endTimeUnixNano < span.startTimeUnixNano)
+    return `span ${span.spanId}: ends before it starts`;
   return undefined;
 }
 

@@ -16,10 +16,16 @@ const CONTENT_TYPE: Record<OtlpEncoding, string> = {
 };
 
 /** ExportTraceServiceResponse{ partial_success(1): { rejected_spans(1) int64, error_message(2) string } }. */
-export function exportResponse(encoding: OtlpEncoding, rejected: number, errorMessage: string): EncodedBody {
+export function exportResponse(
+  encoding: OtlpEncoding,
+  rejected: number,
+  errorMessage: string,
+): EncodedBody {
   const partial = rejected > 0 || errorMessage !== '';
   if (encoding === 'json') {
-    const body = partial ? { partialSuccess: { rejectedSpans: String(rejected), errorMessage } } : {};
+    const body = partial
+      ? { partialSuccess: { rejectedSpans: String(rejected), errorMessage } }
+      : {};
     return { contentType: CONTENT_TYPE.json, body: Buffer.from(JSON.stringify(body)) };
   }
   if (!partial) return { contentType: CONTENT_TYPE.protobuf, body: Buffer.alloc(0) };
@@ -33,7 +39,10 @@ export function exportResponse(encoding: OtlpEncoding, rejected: number, errorMe
 /** google.rpc.Status{ code(1) int32, message(2) string }; gRPC codes (3 INVALID_ARGUMENT, 8 RESOURCE_EXHAUSTED, ...). */
 export function statusBody(encoding: OtlpEncoding, grpcCode: number, message: string): EncodedBody {
   if (encoding === 'json') {
-    return { contentType: CONTENT_TYPE.json, body: Buffer.from(JSON.stringify({ code: grpcCode, message })) };
+    return {
+      contentType: CONTENT_TYPE.json,
+      body: Buffer.from(JSON.stringify({ code: grpcCode, message })),
+    };
   }
   return {
     contentType: CONTENT_TYPE.protobuf,

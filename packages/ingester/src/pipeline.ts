@@ -47,7 +47,11 @@ export class Pipeline {
       store.lookupStored,
     );
     this.committer = new GroupCommitter(
-      { maxRows: options.batchMaxRows, maxDelayMs: options.batchMaxDelayMs, maxPendingRows: options.maxPendingRows },
+      {
+        maxRows: options.batchMaxRows,
+        maxDelayMs: options.batchMaxDelayMs,
+        maxPendingRows: options.maxPendingRows,
+      },
       store.insert,
       (o) => this.metrics.insert(o.durationMs, o.ok),
     );
@@ -86,7 +90,8 @@ export class Pipeline {
     return {
       stored: fresh.length,
       rejected: n.rejected,
-      rejectMessage: n.rejected > 0 ? `${n.rejected} span(s) rejected: ${n.rejectReasons.join('; ')}` : '',
+      rejectMessage:
+        n.rejected > 0 ? `${n.rejected} span(s) rejected: ${n.rejectReasons.join('; ')}` : '',
       duplicates,
       ignored: n.ignored,
     };

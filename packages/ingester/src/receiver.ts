@@ -10,7 +10,12 @@ import { timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { BodyError, readBody, type BodyLimits } from './body.js';
 import { BackpressureError, InsertError } from './group-commit.js';
-import { exportResponse, statusBody, type EncodedBody, type OtlpEncoding } from './otlp-response.js';
+import {
+  exportResponse,
+  statusBody,
+  type EncodedBody,
+  type OtlpEncoding,
+} from './otlp-response.js';
 import { decodeTraceRequestJson } from './otlp/json.js';
 import { decodeTraceRequestProtobuf } from './otlp/protobuf.js';
 import { OtlpDecodeError, type DecodedTraceRequest } from './otlp/types.js';
@@ -32,13 +37,23 @@ export interface RunningReceiver {
 }
 
 /** gRPC status codes used in google.rpc.Status bodies. */
-const Grpc = { INVALID_ARGUMENT: 3, RESOURCE_EXHAUSTED: 8, UNAUTHENTICATED: 16, UNAVAILABLE: 14, UNIMPLEMENTED: 12 };
+const Grpc = {
+  INVALID_ARGUMENT: 3,
+  RESOURCE_EXHAUSTED: 8,
+  UNAUTHENTICATED: 16,
+  UNAVAILABLE: 14,
+  UNIMPLEMENTED: 12,
+};
 
-export async function startReceiver(pipeline: Pipeline, options: ReceiverOptions): Promise<RunningReceiver> {
+export async function startReceiver(
+  pipeline: Pipeline,
+  options: ReceiverOptions,
+): Promise<RunningReceiver> {
   const keys = options.apiKeys.map((k) => Buffer.from(k));
   const server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
-      if (!res.headersSent) send(res, 500, statusBody('json', 13, `internal error: ${(err as Error).message}`));
+      if (!res.headersSent)
+        send(res, 500, statusBody('json', 13, `internal error: ${(err as Error).message}`));
     });
   });
   server.requestTimeout = options.requestTimeoutMs;
@@ -55,7 +70,8 @@ export async function startReceiver(pipeline: Pipeline, options: ReceiverOptions
     if (req.method === 'GET' && path === '/metrics') {
       return sendText(res, 200, pipeline.metrics.render(), 'text/plain; version=0.0.4');
     }
-    if (path !== '/v1/traces') return respond(res, 404, statusBody('json', Grpc.UNIMPLEMENTED, `no route ${path}`));
+    if (path !== '/v1/traces')
+      return respond(res, 404, statusBody('json', Grpc.UNIMPLEMENTED, `no route ${path}`));
     if (req.method !== 'POST') {
       res.setHeader('Allow', 'POST');
       return respond(res, 405, statusBody('json', Grpc.UNIMPLEMENTED, 'use POST'));
@@ -66,13 +82,21 @@ export async function startReceiver(pipeline: Pipeline, options: ReceiverOptions
       return respond(
         res,
         415,
-        statusBody('json', Grpc.INVALID_ARGUMENT, `unsupported Content-Type '${req.headers['content-type'] ?? ''}' (application/x-protobuf or application/json)`),
+        statusBody(
+          'json',
+          Grpc.INVALID_ARGUMENT,
+          `unsupported Content-Type '${req.headers['content-type'] ?? ''}' (application/x-protobuf or application/json)`,
+        ),
       );
     }
     if (keys.length > 0 && !authorised(req, keys)) {
       req.resume();
       res.setHeader('WWW-Authenticate', 'Bearer');
-      return respond(res, 401, statusBody(encoding, Grpc.UNAUTHENTICATED, 'missing or wrong API key'));
+      return respond(
+        res,
+        401,
+        statusBody(encoding, Grpc.UNAUTHENTICATED, 'missing or wrong API key'),
+      );
     }
     let body: Buffer;
     try {
@@ -86,7 +110,10 @@ export async function startReceiver(pipeline: Pipeline, options: ReceiverOptions
     }
     let request: DecodedTraceRequest;
     try {
-      request = encoding === 'protobuf' ? decodeTraceRequestProtobuf(body) : decodeTraceRequestJson(body.toString('utf8'));
+      request =
+        encoding === 'protobuf'
+          ? decodeTraceRequestProtobuf(body)
+          : decodeTraceRequestJson(body.toString('utf8'));
     } catch (err) {
       if (err instanceof OtlpDecodeError) {
         return respond(res, 400, statusBody(encoding, Grpc.INVALID_ARGUMENT, err.message));
@@ -100,7 +127,11 @@ export async function startReceiver(pipeline: Pipeline, options: ReceiverOptions
       const retryAfter = String(options.retryAfterSeconds ?? 1);
       if (err instanceof BackpressureError) {
         res.setHeader('Retry-After', retryAfter);
-        return respond(res, 429, statusBody(encoding, Grpc.RESOURCE_EXHAUSTED, `ingester busy: ${err.message}`));
+        return respond(
+          res,
+          429,
+          statusBody(encoding, Grpc.RESOURCE_EXHAUSTED, `ingester busy: ${err.message}`),
+        );
       }
       if (err instanceof InsertError) {
         res.setHeader('Retry-After', retryAfter);
@@ -146,7 +177,12 @@ function send(res: ServerResponse, status: number, body: EncodedBody): void {
   res.end(body.body);
 }
 
-function sendText(res: ServerResponse, status: number, text: string, type = 'text/plain; charset=utf-8'): void {
+function sendText(
+  res: ServerResponse,
+  status: number,
+  text: string,
+  type = 'text/plain; charset=utf-8',
+): void {
   res.writeHead(status, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(text) });
   res.end(text);
 }

@@ -60,7 +60,12 @@ export class SpanKeySet {
     for (;;) {
       if (this.used[slot] === 0) return -slot - 1;
       const w = slot * 4;
-      if (this.words[w] === t0 && this.words[w + 1] === t1 && this.words[w + 2] === s0 && this.words[w + 3] === s1) {
+      if (
+        this.words[w] === t0 &&
+        this.words[w + 1] === t1 &&
+        this.words[w + 2] === s0 &&
+        this.words[w + 3] === s1
+      ) {
         return slot;
       }
       slot = (slot + 1) & this.mask;

@@ -4,7 +4,7 @@
  * seed the de-duplicator at start.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
-import { queryRows, Tables, type LlmSpanRow } from '@agentmeter/shared';
+import { queryRows, Tables } from '@agentmeter/shared';
 import { randomUUID } from 'node:crypto';
 import { InsertError, type BatchInserter } from './group-commit.js';
 import type { StoredKeyLookup } from './dedupe.js';
@@ -19,7 +19,8 @@ export interface SpanStoreOptions {
 /** Errors after which the insert may have been applied on the server. */
 const OUTCOME_UNKNOWN = /timeout|timed out|ECONNRESET|socket hang up|EPIPE|aborted/i;
 /** Errors worth another attempt. */
-const TRANSIENT = /timeout|timed out|ECONN|ENOTFOUND|EAI_AGAIN|socket|EPIPE|aborted|TOO_MANY_SIMULTANEOUS|MEMORY_LIMIT/i;
+const TRANSIENT =
+  /timeout|timed out|ECONN|ENOTFOUND|EAI_AGAIN|socket|EPIPE|aborted|TOO_MANY_SIMULTANEOUS|MEMORY_LIMIT/i;
 
 export class SpanStore {
   private readonly table: string;
@@ -48,7 +49,6 @@ export class SpanStore {
           clickhouse_settings: {
             insert_deduplication_token: token,
             deduplicate_blocks_in_dependent_materialized_views: 1,
-            date_time_input_format: 'best_effort',
           },
         });
         return;
@@ -60,9 +60,13 @@ export class SpanStore {
         await sleep((this.options.retryDelayMs ?? 100) * 2 ** (attempt - 1));
       }
     }
-    throw new InsertError(`insert into ${this.table} failed: ${String((last as Error)?.message ?? last)}`, mayHaveApplied, {
-      cause: last,
-    });
+    throw new InsertError(
+      `insert into ${this.table} failed: ${String((last as Error)?.message ?? last)}`,
+      mayHaveApplied,
+      {
+        cause: last,
+      },
+    );
   };
 
   /** Which of these rows are stored (matched on trace id and span id, within their time range). */
@@ -82,7 +86,10 @@ export class SpanStore {
   };
 
   /** Keys of the spans stored in the last `windowSeconds`, newest first, at most `limit`. */
-  async recentKeys(windowSeconds: number, limit: number): Promise<{ traceId: string; spanId: string }[]> {
+  async recentKeys(
+    windowSeconds: number,
+    limit: number,
+  ): Promise<{ traceId: string; spanId: string }[]> {
     const rows = await queryRows<{ trace_id: string; span_id: string }>(
       this.client,
       `SELECT trace_id, span_id FROM ${this.table}

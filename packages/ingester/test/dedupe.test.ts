@@ -4,7 +4,8 @@ import { Deduplicator } from '../src/dedupe.js';
 import { SpanKeySet } from '../src/span-key-set.js';
 
 const hex = (n: number, len: number) => n.toString(16).padStart(len, '0');
-const row = (trace: number, span: number) => ({ trace_id: hex(trace, 32), span_id: hex(span, 16), timestamp: '1' }) as LlmSpanRow;
+const row = (trace: number, span: number) =>
+  ({ trace_id: hex(trace, 32), span_id: hex(span, 16), timestamp: '1' }) as LlmSpanRow;
 const noLookup = async () => new Set<string>();
 
 describe('SpanKeySet', () => {

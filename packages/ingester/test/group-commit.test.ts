@@ -2,19 +2,25 @@ import { describe, expect, it } from 'vitest';
 import type { LlmSpanRow } from '@agentmeter/shared';
 import { BackpressureError, GroupCommitter, InsertError } from '../src/group-commit.js';
 
-const rows = (n: number) => Array.from({ length: n }, (_, i) => ({ span_id: String(i) }) as LlmSpanRow);
+const rows = (n: number) =>
+  Array.from({ length: n }, (_, i) => ({ span_id: String(i) }) as LlmSpanRow);
 
 describe('GroupCommitter', () => {
   it('gathers concurrent submits into one insert and answers each after it returns', async () => {
     const inserts: number[] = [];
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
-    const c = new GroupCommitter({ maxRows: 1000, maxDelayMs: 5, maxPendingRows: 10_000 }, async (batch) => {
-      inserts.push(batch.length);
-      await gate;
-    });
+    const c = new GroupCommitter(
+      { maxRows: 1000, maxDelayMs: 5, maxPendingRows: 10_000 },
+      async (batch) => {
+        inserts.push(batch.length);
+        await gate;
+      },
+    );
     let answered = 0;
-    const submits = [c.submit(rows(10)), c.submit(rows(20)), c.submit(rows(30))].map((p) => p.then(() => answered++));
+    const submits = [c.submit(rows(10)), c.submit(rows(20)), c.submit(rows(30))].map((p) =>
+      p.then(() => answered++),
+    );
     await new Promise((r) => setTimeout(r, 30));
     expect(inserts).toEqual([60]);
     expect(answered).toBe(0); // nothing is acknowledged before its rows are stored
@@ -26,10 +32,13 @@ describe('GroupCommitter', () => {
 
   it('runs one insert at a time and gathers the next batch meanwhile', async () => {
     const inserts: number[] = [];
-    const c = new GroupCommitter({ maxRows: 10, maxDelayMs: 1, maxPendingRows: 10_000 }, async (batch) => {
-      inserts.push(batch.length);
-      await new Promise((r) => setTimeout(r, 20));
-    });
+    const c = new GroupCommitter(
+      { maxRows: 10, maxDelayMs: 1, maxPendingRows: 10_000 },
+      async (batch) => {
+        inserts.push(batch.length);
+        await new Promise((r) => setTimeout(r, 20));
+      },
+    );
     const first = c.submit(rows(10));
     await new Promise((r) => setTimeout(r, 5));
     const rest = [c.submit(rows(3)), c.submit(rows(4))];
@@ -49,9 +58,12 @@ describe('GroupCommitter', () => {
   });
 
   it('rejects every request of a failed batch with the insert error', async () => {
-    const c = new GroupCommitter({ maxRows: 100, maxDelayMs: 1, maxPendingRows: 1000 }, async () => {
-      throw new InsertError('store down', false);
-    });
+    const c = new GroupCommitter(
+      { maxRows: 100, maxDelayMs: 1, maxPendingRows: 1000 },
+      async () => {
+        throw new InsertError('store down', false);
+      },
+    );
     const results = await Promise.allSettled([c.submit(rows(2)), c.submit(rows(3))]);
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
     expect(c.pendingRows).toBe(0);

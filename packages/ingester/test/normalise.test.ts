@@ -22,7 +22,11 @@ function span(attributes: Attributes, over: Partial<DecodedSpan> = {}): DecodedS
   };
 }
 
-function request(spans: DecodedSpan[], resource: Attributes = { 'service.name': 'svc' }, scopeName = 'scope'): DecodedTraceRequest {
+function request(
+  spans: DecodedSpan[],
+  resource: Attributes = { 'service.name': 'svc' },
+  scopeName = 'scope',
+): DecodedTraceRequest {
   return { resourceSpans: [{ resource, scopeSpans: [{ scopeName, scopeVersion: '1', spans }] }] };
 }
 
@@ -114,15 +118,23 @@ describe('normaliser', () => {
       [Deprecated.USAGE_CACHE_READ_INPUT_TOKENS]: 2000,
       [Deprecated.USAGE_CACHE_CREATION_INPUT_TOKENS]: 500,
     });
-    expect(row).toMatchObject({ input_tokens: 2600, cache_read_tokens: 2000, cache_write_tokens: 500 });
+    expect(row).toMatchObject({
+      input_tokens: 2600,
+      cache_read_tokens: 2000,
+      cache_write_tokens: 500,
+    });
   });
 
   it('treats reasoning tokens as part of output, never on top', () => {
-    expect(one({ [GenAi.USAGE_OUTPUT_TOKENS]: 500, [GenAi.USAGE_REASONING_OUTPUT_TOKENS]: 300 })).toMatchObject({
+    expect(
+      one({ [GenAi.USAGE_OUTPUT_TOKENS]: 500, [GenAi.USAGE_REASONING_OUTPUT_TOKENS]: 300 }),
+    ).toMatchObject({
       output_tokens: 500,
       reasoning_tokens: 300,
     });
-    expect(one({ [GenAi.USAGE_OUTPUT_TOKENS]: 10, [Foreign.OPENLIT_REASONING_TOKENS]: 300 })).toMatchObject({
+    expect(
+      one({ [GenAi.USAGE_OUTPUT_TOKENS]: 10, [Foreign.OPENLIT_REASONING_TOKENS]: 300 }),
+    ).toMatchObject({
       output_tokens: 310,
       reasoning_tokens: 300,
     });
@@ -199,34 +211,86 @@ describe('normaliser', () => {
 
   it('takes tenancy from resource attributes when the span has none', () => {
     const result = new Normaliser().normalise(
-      request([span({ [GenAi.REQUEST_MODEL]: 'm' })], { 'service.name': 's', [Agentmeter.PROJECT]: 'from-resource' }),
+      request([span({ [GenAi.REQUEST_MODEL]: 'm' })], {
+        'service.name': 's',
+        [Agentmeter.PROJECT]: 'from-resource',
+      }),
     );
     expect(result.rows[0]!.project).toBe('from-resource');
   });
 
   it('prices a span without cost from the catalog, and marks it unpriced when the catalog does not know it', () => {
     const pricer: SpanPricer = {
-      price: (c) =>
-        c.model === 'known'
-          ? { totalNanos: c.inputTokens * 3 + c.outputTokens * 15, inputNanos: c.inputTokens * 3, outputNanos: c.outputTokens * 15, cacheReadNanos: 0, cacheWriteNanos: 0, priceVersion: 'v1' }
-          : undefined,
+      priceCall: ({ model, usage }) =>
+        model === 'known'
+          ? {
+              priced: true,
+              costNanos: usage.inputTokens * 3 + usage.outputTokens * 15,
+              parts: {
+                input: usage.inputTokens * 3,
+                output: usage.outputTokens * 15,
+                cacheRead: 0,
+                cacheWrite: 0,
+                request: 0,
+              },
+              priceVersion: 'v1',
+              priceSource: 'catalog',
+              provider: 'p',
+              catalogProvider: 'p',
+              catalogModel: 'known',
+            }
+          : { priced: false, reason: 'unknown_model', detail: '', priceVersion: 'v1' },
     };
-    const known = one({ [GenAi.REQUEST_MODEL]: 'known', [GenAi.USAGE_INPUT_TOKENS]: 1000, [GenAi.USAGE_OUTPUT_TOKENS]: 100 }, {}, pricer);
-    expect(known).toMatchObject({ cost_usd: '0.0000045', cost_source: 'catalog', price_version: 'v1' });
-    const unknown = one({ [GenAi.REQUEST_MODEL]: 'mystery', [GenAi.USAGE_INPUT_TOKENS]: 10 }, {}, pricer);
+    const known = one(
+      {
+        [GenAi.REQUEST_MODEL]: 'known',
+        [GenAi.USAGE_INPUT_TOKENS]: 1000,
+        [GenAi.USAGE_OUTPUT_TOKENS]: 100,
+      },
+      {},
+      pricer,
+    );
+    expect(known).toMatchObject({
+      cost_usd: '0.0000045',
+      cost_source: 'catalog',
+      price_version: 'v1',
+    });
+    const unknown = one(
+      { [GenAi.REQUEST_MODEL]: 'mystery', [GenAi.USAGE_INPUT_TOKENS]: 10 },
+      {},
+      pricer,
+    );
     expect(unknown).toMatchObject({ cost_usd: '0', cost_source: 'unpriced' });
     const noUsage = one({ [GenAi.REQUEST_MODEL]: 'mystery' }, {}, pricer);
     expect(noUsage.cost_source).toBe('catalog');
   });
 
   it('classifies errors from status, error.type and exception events', () => {
-    const rateLimited = one({ [GenAi.REQUEST_MODEL]: 'm', [GenAi.ERROR_TYPE]: '429' }, { statusCode: 2 });
-    expect(rateLimited).toMatchObject({ status: 'error', error_type: '429', error_category: 'rate_limit' });
+    const rateLimited = one(
+      { [GenAi.REQUEST_MODEL]: 'm', [GenAi.ERROR_TYPE]: '429' },
+      { statusCode: 2 },
+    );
+    expect(rateLimited).toMatchObject({
+      status: 'error',
+      error_type: '429',
+      error_category: 'rate_limit',
+    });
     const fromEvent = one(
       { [GenAi.REQUEST_MODEL]: 'm' },
-      { statusCode: 2, statusMessage: 'boom', events: [{ name: 'exception', attributes: { 'exception.type': 'APIConnectionTimeoutError' } }] },
+      {
+        statusCode: 2,
+        statusMessage: 'boom',
+        events: [
+          { name: 'exception', attributes: { 'exception.type': 'APIConnectionTimeoutError' } },
+        ],
+      },
     );
-    expect(fromEvent).toMatchObject({ status: 'error', error_type: 'APIConnectionTimeoutError', error_category: 'timeout', status_message: 'boom' });
+    expect(fromEvent).toMatchObject({
+      status: 'error',
+      error_type: 'APIConnectionTimeoutError',
+      error_category: 'timeout',
+      status_message: 'boom',
+    });
     const bare = one({ [GenAi.REQUEST_MODEL]: 'm' }, { statusCode: 2 });
     expect(bare).toMatchObject({ status: 'error', error_type: '_OTHER', error_category: 'other' });
     expect(one({ [GenAi.REQUEST_MODEL]: 'm' }, { statusCode: 1 }).status).toBe('ok');
@@ -245,6 +309,8 @@ describe('normaliser', () => {
     expect(result.rows).toHaveLength(1);
     expect(result.rejected).toBe(3);
     expect(result.ignored).toBe(1);
-    expect(result.rejectReasons.join('\n')).toMatch(/invalid trace id 'xyz'[\s\S]*invalid span id[\s\S]*ends before it starts/);
+    expect(result.rejectReasons.join('\n')).toMatch(
+      /invalid trace id 'xyz'[\s\S]*invalid span id[\s\S]*ends before it starts/,
+    );
   });
 });

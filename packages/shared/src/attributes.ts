@@ -151,5 +151,5 @@ export const PROVIDER_RENAMES: Readonly<Record<string, string>> = {
   bedrock: 'aws.bedrock',
   mistralai: 'mistral_ai',
   mistral: 'mistral_ai',
-  'moonshot': 'moonshot_ai',
+  moonshot: 'moonshot_ai',
 };

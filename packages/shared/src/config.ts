@@ -19,7 +19,10 @@ export const ConfigSchema = z
         url: z.string().url().optional(),
         username: z.string().default('default'),
         password: z.string().default(''),
-        database: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).default(DEFAULT_DATABASE),
+        database: z
+          .string()
+          .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
+          .default(DEFAULT_DATABASE),
         /** Data directory of the embedded engine. */
         dataPath: z.string().default('./data'),
         /** Emit ON CLUSTER DDL for this cluster. */
@@ -34,6 +37,13 @@ export const ConfigSchema = z
         usage1m: positiveInt.default(DEFAULT_RETENTION.usage1m),
         usage1h: positiveInt.default(DEFAULT_RETENTION.usage1h),
         usage1d: positiveInt.default(DEFAULT_RETENTION.usage1d),
+      })
+      .strict()
+      .prefault({}),
+    pricing: z
+      .object({
+        /** Price overrides/extensions (private models, negotiated discounts); see packages/pricing. */
+        overridesFile: z.string().optional(),
       })
       .strict()
       .prefault({}),
@@ -100,16 +110,27 @@ export class ConfigError extends Error {
 }
 
 /** Environment variables that override the file, and where they land. */
-const ENV_OVERRIDES: readonly [string, (c: Record<string, Record<string, unknown>>, v: string) => void][] = [
+const ENV_OVERRIDES: readonly [
+  string,
+  (c: Record<string, Record<string, unknown>>, v: string) => void,
+][] = [
   ['CLICKHOUSE_URL', (c, v) => (section(c, 'clickhouse').url = v)],
   ['CLICKHOUSE_USER', (c, v) => (section(c, 'clickhouse').username = v)],
   ['CLICKHOUSE_PASSWORD', (c, v) => (section(c, 'clickhouse').password = v)],
   ['CLICKHOUSE_DATABASE', (c, v) => (section(c, 'clickhouse').database = v)],
   ['CLICKHOUSE_CLUSTER', (c, v) => (section(c, 'clickhouse').cluster = v)],
   ['AGENTMETER_DATA_DIR', (c, v) => (section(c, 'clickhouse').dataPath = v)],
+  ['AGENTMETER_PRICING_OVERRIDES', (c, v) => (section(c, 'pricing').overridesFile = v)],
   ['AGENTMETER_OTLP_HOST', (c, v) => (section(c, 'ingester').host = v)],
   ['AGENTMETER_OTLP_PORT', (c, v) => (section(c, 'ingester').port = Number(v))],
-  ['AGENTMETER_API_KEYS', (c, v) => (section(c, 'ingester').apiKeys = v.split(',').map((k) => k.trim()).filter(Boolean))],
+  [
+    'AGENTMETER_API_KEYS',
+    (c, v) =>
+      (section(c, 'ingester').apiKeys = v
+        .split(',')
+        .map((k) => k.trim())
+        .filter(Boolean)),
+  ],
   ['AGENTMETER_CLICKHOUSE_HTTP_HOST', (c, v) => (section(c, 'clickhouseHttp').host = v)],
   ['AGENTMETER_CLICKHOUSE_HTTP_PORT', (c, v) => (section(c, 'clickhouseHttp').port = Number(v))],
 ];
@@ -132,7 +153,10 @@ export function parseConfig(input: unknown, source = 'configuration'): Agentmete
 }
 
 /** Reads the YAML file (if any), applies environment overrides, validates. */
-export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv = process.env): AgentmeterConfig {
+export function loadConfig(
+  file: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): AgentmeterConfig {
   let raw: Record<string, Record<string, unknown>> = {};
   const source = file ?? 'environment';
   if (file) {

@@ -28,7 +28,10 @@ const BY_TEXT: readonly [RegExp, Category][] = [
   [/ECONN|ENOTFOUND|EAI_AGAIN|EPIPE|socket|network|connection/i, ErrorCategory.NETWORK],
   [/auth|permission|forbidden|api.?key/i, ErrorCategory.AUTH],
   [/not.?found/i, ErrorCategory.NOT_FOUND],
-  [/invalid|validation|bad.?request|unprocessable|context.?length|content.?policy/i, ErrorCategory.VALIDATION],
+  [
+    /invalid|validation|bad.?request|unprocessable|context.?length|content.?policy/i,
+    ErrorCategory.VALIDATION,
+  ],
   [/server|internal|unavailable|5\d\d/i, ErrorCategory.SERVER],
 ];
 

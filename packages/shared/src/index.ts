@@ -3,6 +3,7 @@ export * from './money.js';
 export * from './errors.js';
 export * from './config.js';
 export * from './store.js';
+export { UnscopedSettingsError } from './scoped-settings.js';
 export type { LlmSpanRow } from './schema/columns.js';
 export { ROLLUP_DIMENSIONS, QUANTILE_LEVELS } from './schema/columns.js';
 export {

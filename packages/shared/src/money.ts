@@ -16,7 +16,8 @@ export function nanosToDecimalString(nanos: number): string {
   const abs = Math.abs(nanos);
   const whole = Math.floor(abs / NANOS_PER_USD);
   const frac = abs - whole * NANOS_PER_USD;
-  const text = frac === 0 ? String(whole) : `${whole}.${String(frac).padStart(9, '0').replace(/0+$/, '')}`;
+  const text =
+    frac === 0 ? String(whole) : `${whole}.${String(frac).padStart(9, '0').replace(/0+$/, '')}`;
   return negative ? `-${text}` : text;
 }
 

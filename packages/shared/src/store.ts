@@ -7,6 +7,7 @@ import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { createChdbConnection } from 'chdb/connection';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { scopeSettings } from './scoped-settings.js';
 
 export interface StoreOptions {
   /** ClickHouse server URL; when absent the embedded engine is used. */
@@ -42,10 +43,10 @@ export function openStore(o: StoreOptions): Store {
   mkdirSync(dataPath, { recursive: true });
   // chdb types its Connection against its own copy of @clickhouse/client-common; the shapes are
   // the same contract (chdb's parity suite runs clickhouse-js's tests), only the declarations differ.
-  const connection = createChdbConnection({ path: dataPath }) as unknown as NonNullable<
-    Parameters<typeof createClient>[0]
-  >['connection'];
-  const client = createClient({ connection });
+  const connection = createChdbConnection({ path: dataPath }) as unknown as Parameters<
+    typeof scopeSettings
+  >[0];
+  const client = createClient({ connection: scopeSettings(connection) });
   return { client, mode: 'embedded', dataPath, close: () => client.close() };
 }
 

@@ -13,7 +13,11 @@ const file = (text: string) => {
 describe('deployment config', () => {
   it('fills every default when there is no file', () => {
     const c = loadConfig(undefined, {});
-    expect(c.ingester).toMatchObject({ host: '127.0.0.1', port: 4318, maxDecompressedBytes: 20 * 1024 * 1024 });
+    expect(c.ingester).toMatchObject({
+      host: '127.0.0.1',
+      port: 4318,
+      maxDecompressedBytes: 20 * 1024 * 1024,
+    });
     expect(c.clickhouseHttp.port).toBe(8123);
     expect(c.clickhouse).toMatchObject({ database: 'agentmeter', dataPath: './data' });
     expect(c.clickhouse.url).toBeUndefined();
@@ -22,14 +26,20 @@ describe('deployment config', () => {
 
   it('lets the environment override the file', () => {
     const path = file('clickhouse:\n  url: http://file:8123\ningester:\n  port: 5000\n');
-    const c = loadConfig(path, { CLICKHOUSE_URL: 'http://env:8123', CLICKHOUSE_PASSWORD: 's3cret', AGENTMETER_API_KEYS: 'k1-abcdefgh, k2-abcdefgh' });
+    const c = loadConfig(path, {
+      CLICKHOUSE_URL: 'http://env:8123',
+      CLICKHOUSE_PASSWORD: 's3cret',
+      AGENTMETER_API_KEYS: 'k1-abcdefgh, k2-abcdefgh',
+    });
     expect(c.clickhouse).toMatchObject({ url: 'http://env:8123', password: 's3cret' });
     expect(c.ingester.port).toBe(5000);
     expect(c.ingester.apiKeys).toEqual(['k1-abcdefgh', 'k2-abcdefgh']);
   });
 
   it('refuses an invalid file listing every problem with its path', () => {
-    const path = file('ingester:\n  port: -1\n  batchMaxRows: many\n  colour: blue\nretentionDays:\n  spans: 0\n');
+    const path = file(
+      'ingester:\n  port: -1\n  batchMaxRows: many\n  colour: blue\nretentionDays:\n  spans: 0\n',
+    );
     let error: ConfigError | undefined;
     try {
       loadConfig(path, {});

@@ -2,7 +2,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_RETENTION, migrate, openStore, queryRows, schemaV1, type SchemaOptions, type Store } from '../src/index.js';
+import {
+  DEFAULT_RETENTION,
+  migrate,
+  openStore,
+  queryRows,
+  schemaV1,
+  type SchemaOptions,
+  type Store,
+} from '../src/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'agentmeter-schema-'));
 let store: Store;
@@ -45,26 +53,60 @@ describe('schema migrations on the embedded engine', () => {
   });
 
   it('has every llm_spans column DESIGN.md names, under that name', async () => {
-    const columns = (await queryRows<{ name: string }>(store.client, 'DESCRIBE TABLE agentmeter.llm_spans')).map((c) => c.name);
+    const columns = (
+      await queryRows<{ name: string }>(store.client, 'DESCRIBE TABLE agentmeter.llm_spans')
+    ).map((c) => c.name);
     const contract = [
-      'timestamp', 'duration_ms', 'trace_id', 'span_id', 'parent_span_id', 'service_name', 'operation', 'provider',
-      'request_model', 'response_model', 'category', 'category_source', 'strategy', 'role', 'attempt', 'escalated',
-      'escalated_from', 'status', 'error_type', 'input_tokens', 'output_tokens', 'cache_read_tokens',
-      'cache_write_tokens', 'cost_usd', 'cost_source', 'price_version', 'project', 'user_id', 'agent', 'workflow',
+      'timestamp',
+      'duration_ms',
+      'trace_id',
+      'span_id',
+      'parent_span_id',
+      'service_name',
+      'operation',
+      'provider',
+      'request_model',
+      'response_model',
+      'category',
+      'category_source',
+      'strategy',
+      'role',
+      'attempt',
+      'escalated',
+      'escalated_from',
+      'status',
+      'error_type',
+      'input_tokens',
+      'output_tokens',
+      'cache_read_tokens',
+      'cache_write_tokens',
+      'cost_usd',
+      'cost_source',
+      'price_version',
+      'project',
+      'user_id',
+      'agent',
+      'workflow',
       'attributes',
     ];
     expect(columns).toEqual(expect.arrayContaining(contract));
   });
 
   it('brings retention to the configured days, altering only the tables that differ', async () => {
-    const changed = await migrate(store.client, { ...options, retention: { ...DEFAULT_RETENTION, spans: 3, usage1h: 120 } });
+    const changed = await migrate(store.client, {
+      ...options,
+      retention: { ...DEFAULT_RETENTION, spans: 3, usage1h: 120 },
+    });
     expect(changed.retentionChanged.sort()).toEqual(['llm_spans', 'llm_usage_1h']);
     const [spans] = await queryRows<{ engine_full: string }>(
       store.client,
       "SELECT engine_full FROM system.tables WHERE database = 'agentmeter' AND name = 'llm_spans'",
     );
     expect(spans!.engine_full).toContain('toIntervalDay(3)');
-    const again = await migrate(store.client, { ...options, retention: { ...DEFAULT_RETENTION, spans: 3, usage1h: 120 } });
+    const again = await migrate(store.client, {
+      ...options,
+      retention: { ...DEFAULT_RETENTION, spans: 3, usage1h: 120 },
+    });
     expect(again.retentionChanged).toEqual([]);
   });
 });
@@ -72,13 +114,22 @@ describe('schema migrations on the embedded engine', () => {
 describe('exactly-once rollups', () => {
   it('a re-sent insert with the same deduplication token reaches neither llm_spans nor any rollup twice', async () => {
     const now = (BigInt(Date.now()) * 1_000_000n).toString();
-    const rows = [1, 2, 3].map((i) => ({ timestamp: now, trace_id: 'cd'.repeat(16), span_id: String(i).padStart(16, '0'), project: 'dedup', input_tokens: 10 }));
+    const rows = [1, 2, 3].map((i) => ({
+      timestamp: now,
+      trace_id: 'cd'.repeat(16),
+      span_id: String(i).padStart(16, '0'),
+      project: 'dedup',
+      input_tokens: 10,
+    }));
     for (let attempt = 0; attempt < 2; attempt++) {
       await store.client.insert({
         table: 'agentmeter.llm_spans',
         values: rows,
         format: 'JSONEachRow',
-        clickhouse_settings: { insert_deduplication_token: 'batch-1', deduplicate_blocks_in_dependent_materialized_views: 1 },
+        clickhouse_settings: {
+          insert_deduplication_token: 'batch-1',
+          deduplicate_blocks_in_dependent_materialized_views: 1,
+        },
       });
     }
     const [counts] = await queryRows<Record<string, string>>(
@@ -102,7 +153,10 @@ describe('cluster DDL', () => {
   it('stores rows in Replicated local tables and reads and writes through Distributed tables', () => {
     const local = ddl.filter((s) => /^CREATE TABLE IF NOT EXISTS agentmeter\.\w+_local /.test(s));
     expect(local).toHaveLength(4);
-    for (const s of local) expect(s).toMatch(/ENGINE = Replicated(Aggregating)?MergeTree\('\/clickhouse\/tables\/\{shard\}\/\{database\}\/\{table\}', '\{replica\}'\)/);
+    for (const s of local)
+      expect(s).toMatch(
+        /ENGINE = Replicated(Aggregating)?MergeTree\('\/clickhouse\/tables\/\{shard\}\/\{database\}\/\{table\}', '\{replica\}'\)/,
+      );
     const distributed = ddl.filter((s) => s.includes('ENGINE = Distributed'));
     expect(distributed.map((s) => /EXISTS (\S+)/.exec(s)![1])).toEqual([
       'agentmeter.llm_spans',
@@ -110,7 +164,9 @@ describe('cluster DDL', () => {
       'agentmeter.llm_usage_1h',
       'agentmeter.llm_usage_1d',
     ]);
-    expect(distributed[0]).toContain('Distributed(llm, agentmeter, llm_spans_local, cityHash64(trace_id))');
+    expect(distributed[0]).toContain(
+      'Distributed(llm, agentmeter, llm_spans_local, cityHash64(trace_id))',
+    );
   });
 
   it('rolls up on each shard: views read local tables and write local tables', () => {
@@ -125,6 +181,8 @@ describe('cluster DDL', () => {
   });
 
   it('refuses a cluster name that is not an identifier', () => {
-    expect(() => schemaV1({ ...options, cluster: 'x; DROP TABLE y' })).toThrow(/invalid identifier/);
+    expect(() => schemaV1({ ...options, cluster: 'x; DROP TABLE y' })).toThrow(
+      /invalid identifier/,
+    );
   });
 });

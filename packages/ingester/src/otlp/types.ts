@@ -5,11 +5,7 @@
  */
 
 export type AttributeValue =
-  | string
-  | number
-  | boolean
-  | AttributeValue[]
-  | { [key: string]: AttributeValue };
+  string | number | boolean | AttributeValue[] | { [key: string]: AttributeValue };
 
 export type Attributes = Record<string, AttributeValue>;
 

@@ -7,7 +7,13 @@
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import { queryRows } from '../store.js';
-import { migrationsTable, retentionTargets, schemaV1, Tables, type SchemaOptions } from './tables.js';
+import {
+  migrationsTable,
+  retentionTargets,
+  schemaV1,
+  Tables,
+  type SchemaOptions,
+} from './tables.js';
 
 export interface Migration {
   version: number;
@@ -25,8 +31,13 @@ export interface MigrationReport {
   retentionChanged: string[];
 }
 
-export async function migrate(client: ClickHouseClient, o: SchemaOptions): Promise<MigrationReport> {
-  await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${o.database}${o.cluster ? ` ON CLUSTER ${o.cluster}` : ''}` });
+export async function migrate(
+  client: ClickHouseClient,
+  o: SchemaOptions,
+): Promise<MigrationReport> {
+  await client.command({
+    query: `CREATE DATABASE IF NOT EXISTS ${o.database}${o.cluster ? ` ON CLUSTER ${o.cluster}` : ''}`,
+  });
   await client.command({ query: migrationsTable(o) });
   const done = await queryRows<{ version: number }>(
     client,

@@ -23,7 +23,12 @@ export interface SchemaOptions {
 }
 
 export const DEFAULT_DATABASE = 'agentmeter';
-export const DEFAULT_RETENTION: RetentionDays = { spans: 7, usage1m: 30, usage1h: 90, usage1d: 365 };
+export const DEFAULT_RETENTION: RetentionDays = {
+  spans: 7,
+  usage1m: 30,
+  usage1h: 90,
+  usage1d: 365,
+};
 
 export const Tables = {
   SPANS: 'llm_spans',
@@ -109,7 +114,12 @@ interface Measure {
   fromSpans: string;
 }
 
-const sum = (name: string, type: string, fromSpans: string): Measure => ({ name, kind: 'sum', type, fromSpans });
+const sum = (name: string, type: string, fromSpans: string): Measure => ({
+  name,
+  kind: 'sum',
+  type,
+  fromSpans,
+});
 const USD = 'Decimal(38, 9)';
 
 const MEASURES: Measure[] = [
@@ -131,7 +141,11 @@ const MEASURES: Measure[] = [
   sum('escalations', 'UInt64', 'countIf(escalated)'),
   sum('quota_blocks', 'UInt64', "countIf(quota_decision = 'blocked')"),
   sum('budget_blocks', 'UInt64', "countIf(budget_decision = 'blocked')"),
-  sum('downgrades', 'UInt64', "countIf(quota_decision = 'downgraded' OR budget_decision = 'downgraded')"),
+  sum(
+    'downgrades',
+    'UInt64',
+    "countIf(quota_decision = 'downgraded' OR budget_decision = 'downgraded')",
+  ),
   sum('duration_ms_sum', 'Float64', 'sum(duration_ms)'),
   { name: 'duration_ms_min', kind: 'min', type: 'Float64', fromSpans: 'min(duration_ms)' },
   { name: 'duration_ms_max', kind: 'max', type: 'Float64', fromSpans: 'max(duration_ms)' },
@@ -176,9 +190,24 @@ interface RollupLevel {
 }
 
 const ROLLUPS: RollupLevel[] = [
-  { table: Tables.USAGE_1M, bucket: 'toStartOfMinute', partition: 'toDate(bucket)', retentionDays: (r) => r.usage1m },
-  { table: Tables.USAGE_1H, bucket: 'toStartOfHour', partition: 'toYYYYMM(bucket)', retentionDays: (r) => r.usage1h },
-  { table: Tables.USAGE_1D, bucket: 'toStartOfDay', partition: 'toYear(bucket)', retentionDays: (r) => r.usage1d },
+  {
+    table: Tables.USAGE_1M,
+    bucket: 'toStartOfMinute',
+    partition: 'toDate(bucket)',
+    retentionDays: (r) => r.usage1m,
+  },
+  {
+    table: Tables.USAGE_1H,
+    bucket: 'toStartOfHour',
+    partition: 'toYYYYMM(bucket)',
+    retentionDays: (r) => r.usage1h,
+  },
+  {
+    table: Tables.USAGE_1D,
+    bucket: 'toStartOfDay',
+    partition: 'toYear(bucket)',
+    retentionDays: (r) => r.usage1d,
+  },
 ];
 
 const DIMS = ROLLUP_DIMENSIONS.join(', ');
@@ -280,14 +309,19 @@ GROUP BY bucket, ${DIMS}`,
 }
 
 /** The TTL each table should have under the configured retention. */
-export function retentionTargets(o: SchemaOptions): { table: string; ttl: string; alter: string }[] {
+export function retentionTargets(
+  o: SchemaOptions,
+): { table: string; ttl: string; alter: string }[] {
   const n = new Naming(o);
   const target = (table: string, ttl: string) => ({
     table: n.storage(table).slice(o.database.length + 1),
     ttl,
     alter: `ALTER TABLE ${n.storage(table)}${n.onCluster} MODIFY TTL ${ttl}`,
   });
-  return [target(Tables.SPANS, spansTtl(o)), ...ROLLUPS.map((l) => target(l.table, rollupTtl(l, o)))];
+  return [
+    target(Tables.SPANS, spansTtl(o)),
+    ...ROLLUPS.map((l) => target(l.table, rollupTtl(l, o))),
+  ];
 }
 
 export function migrationsTable(o: SchemaOptions): string {

@@ -1,0 +1,1 @@
+export { startServices, type Services } from './services.js';

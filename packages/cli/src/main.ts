@@ -1,0 +1,84 @@
+#!/usr/bin/env node
+/**
+ * `agentmeter` — start the services, run SQL, migrate the schema, or run a demo fleet.
+ */
+import { parseArgs } from 'node:util';
+import { ConfigError } from '@agentmeter/shared';
+import { runDemo } from './demo.js';
+import { runMigrate } from './migrate.js';
+import { runSql } from './sql.js';
+import { runStart } from './start.js';
+
+const USAGE = `usage: agentmeter <command> [options]
+
+commands:
+  start                 run the OTLP ingester and the ClickHouse HTTP interface (embedded engine
+                        unless CLICKHOUSE_URL is set); migrates the schema first
+  sql "<query>"         run a query (through the running service's ClickHouse HTTP interface,
+                        or the engine directly when nothing is running)
+  migrate               create or upgrade the schema and exit
+  demo                  send a simulated agent fleet's spans to a running ingester
+
+options:
+  --config FILE         agentmeter.yaml (default: $AGENTMETER_CONFIG, else built-in defaults)
+  --format NAME         sql: ClickHouse output format (default PrettyCompact on a terminal, else TSV)
+  --url URL             sql: ClickHouse HTTP URL (default http://127.0.0.1:8123); demo: OTLP endpoint
+                        (default http://127.0.0.1:4318)
+  --minutes N           demo: how long to send live spans (default 3)
+  --rate N              demo: live spans per second (default 20)
+  --backfill-hours N    demo: also send this many hours of history first (default 24)
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      config: { type: 'string' },
+      format: { type: 'string' },
+      url: { type: 'string' },
+      minutes: { type: 'string' },
+      rate: { type: 'string' },
+      'backfill-hours': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const [command, ...rest] = positionals;
+  const configFile = values.config ?? process.env['AGENTMETER_CONFIG'];
+  if (values.help || !command) {
+    process.stdout.write(USAGE);
+    return command || values.help ? 0 : 2;
+  }
+  switch (command) {
+    case 'start':
+      return runStart(configFile);
+    case 'migrate':
+      return runMigrate(configFile);
+    case 'sql':
+      return runSql(configFile, rest.join(' '), { format: values.format, url: values.url });
+    case 'demo':
+      return runDemo({
+        url: values.url ?? 'http://127.0.0.1:4318',
+        minutes: Number(values.minutes ?? 3),
+        ratePerSecond: Number(values.rate ?? 20),
+        backfillHours: Number(values['backfill-hours'] ?? 24),
+      });
+    default:
+      process.stderr.write(`unknown command '${command}'\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(
+      err instanceof ConfigError
+        ? `${err.message}\n`
+        : `agentmeter: ${(err as Error).stack ?? err}\n`,
+    );
+    process.exitCode = 1;
+  },
+);

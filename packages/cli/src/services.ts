@@ -1,0 +1,68 @@
+/**
+ * Everything `agentmeter start` runs, in one place: the store, the schema, the ingester and,
+ * on the embedded engine, the ClickHouse HTTP interface. End-to-end tests start the product
+ * through this same function.
+ */
+import { openChdbExecutor, startClickHouseHttpServer } from '@agentmeter/clickhouse-http';
+import { startIngester } from '@agentmeter/ingester';
+import { loadPricing, type PriceCatalog } from '@agentmeter/pricing';
+import { migrate, openStore, type AgentmeterConfig, type Store } from '@agentmeter/shared';
+
+export interface Services {
+  store: Store;
+  /** OTLP/HTTP base URL of the ingester. */
+  otlpUrl: string;
+  /** ClickHouse HTTP URL: ours on the embedded engine, the server's otherwise. */
+  clickhouseUrl: string;
+  ingester: Awaited<ReturnType<typeof startIngester>>;
+  /** The price catalog the ingester prices cost-less spans with. */
+  pricing: PriceCatalog;
+  close(): Promise<void>;
+}
+
+export async function startServices(config: AgentmeterConfig): Promise<Services> {
+  const pricing = await loadPricing(
+    config.pricing.overridesFile ? { overridesFile: config.pricing.overridesFile } : {},
+  );
+  const store = openStore(config.clickhouse);
+  const closers: (() => Promise<void>)[] = [() => store.close()];
+  try {
+    await migrate(store.client, {
+      database: config.clickhouse.database,
+      cluster: config.clickhouse.cluster,
+      retention: config.retentionDays,
+    });
+    const ingester = await startIngester(store.client, config, pricing);
+    closers.unshift(() => ingester.close());
+    let clickhouseUrl = config.clickhouse.url ?? '';
+    if (store.dataPath !== undefined && config.clickhouseHttp.enabled) {
+      // Its own engine sessions on the same data directory: per-request settings and `USE`
+      // must not touch the connection the ingester writes through.
+      const executor = await openChdbExecutor({ dataPath: store.dataPath });
+      closers.unshift(() => executor.close());
+      const http = await startClickHouseHttpServer({
+        executor,
+        host: config.clickhouseHttp.host,
+        port: config.clickhouseHttp.port,
+        users: config.clickhouseHttp.users,
+        maxBodyBytes: config.clickhouseHttp.maxBodyBytes,
+        maxExecutionTimeSeconds: config.clickhouseHttp.maxExecutionTimeSeconds,
+      });
+      closers.unshift(() => http.close());
+      clickhouseUrl = http.url;
+    }
+    return {
+      store,
+      otlpUrl: ingester.url,
+      clickhouseUrl,
+      ingester,
+      pricing,
+      async close() {
+        for (const close of closers) await close();
+      },
+    };
+  } catch (err) {
+    for (const close of closers) await close().catch(() => {});
+    throw err;
+  }
+}

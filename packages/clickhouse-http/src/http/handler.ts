@@ -1,0 +1,147 @@
+/**
+ * One HTTP request, the way ClickHouse's HTTP handler treats it: health endpoints, then
+ * parameters, authentication, body, the query (URL part first, then the body), the engine's
+ * answer with ClickHouse's headers, or a ClickHouse exception with its status and code.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ClickHouseHttpError, fromEngineError } from '../errors.js';
+import type { QueryResult } from '../executor.js';
+import { nativeForClientRevision } from '../native/client-revision.js';
+import type { ResolvedOptions } from '../options.js';
+import type { Settings } from '../sql/settings-sql.js';
+import { authenticate } from './auth.js';
+import { readBody } from './body.js';
+import { parseRequestParams } from './request-params.js';
+import { sendError, sendResult, sendText } from './respond.js';
+
+const HEALTH_PATHS = new Set(['/ping', '/replicas_status']);
+const METHODS = new Set(['GET', 'HEAD', 'POST']);
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
+export function createRequestHandler(options: ResolvedOptions): RequestHandler {
+  const { executor } = options;
+  const info = executor.info;
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const method = req.method ?? 'GET';
+    const isGet = method === 'GET' || method === 'HEAD';
+    if (!METHODS.has(method)) {
+      res.setHeader('Allow', 'GET, HEAD, POST');
+      return sendError(
+        req,
+        res,
+        { info },
+        ClickHouseHttpError.of('UNSUPPORTED_METHOD', `HTTP method ${method} is not supported`),
+      );
+    }
+    if (HEALTH_PATHS.has(url.pathname)) return sendText(req, res, { info }, 200, 'Ok.\n');
+    if (url.pathname !== '/') {
+      return sendText(
+        req,
+        res,
+        { info },
+        404,
+        `There is no handle ${url.pathname}\n\nUse / or /ping for health checks.\nSend queries with POST / or GET /?query=...\n`,
+      );
+    }
+    if (isGet && !url.searchParams.has('query')) return sendText(req, res, { info }, 200, 'Ok.\n');
+
+    let queryId: string | undefined;
+    const abort = new AbortController();
+    res.on('close', () =>
+      abort.abort(ClickHouseHttpError.of('STD_EXCEPTION', 'The client went away')),
+    );
+    try {
+      const params = parseRequestParams(url, req.headers);
+      queryId = params.queryId;
+      const principal = authenticate(req, url, options.users);
+      const body = await readBody(req, {
+        maxBytes: options.maxBodyBytes,
+        maxDecompressedBytes: options.maxDecompressedBodyBytes,
+      });
+      const readonly =
+        principal.readonly || isGet || Number(params.settings.get('readonly') ?? 0) > 0;
+      const result = await withDeadline(options.requestTimeoutMs, abort, (signal) =>
+        executor.execute({
+          sql: joinQuery(params.query, body),
+          defaultFormat: params.defaultFormat,
+          database: params.database,
+          settings: withExecutionTimeCap(params.settings, options.maxExecutionTimeSeconds),
+          params: params.params,
+          queryId: params.queryId,
+          user: principal.name,
+          readonly,
+          signal,
+        }),
+      );
+      const output: QueryResult =
+        result.format === 'Native'
+          ? { ...result, body: nativeForClientRevision(result.body, params.clientProtocolVersion) }
+          : result;
+      await sendResult(req, res, { info, queryId }, output, {
+        enabled: params.compressResponse,
+        level: params.compressionLevel,
+      });
+    } catch (err) {
+      sendError(req, res, { info, queryId }, fromEngineError(err));
+    }
+  }
+
+  return (req, res) => {
+    handle(req, res).catch((err: unknown) => res.destroy(err instanceof Error ? err : undefined));
+  };
+}
+
+/** ClickHouse's rule: the `query` parameter, a line break, then the body. */
+function joinQuery(query: string | undefined, body: Buffer): string {
+  let text: string;
+  try {
+    text = utf8.decode(body);
+  } catch {
+    throw ClickHouseHttpError.of(
+      'NOT_IMPLEMENTED',
+      'The request body is not UTF-8 text. The embedded engine takes queries and inline INSERT data as text: send data in a text format (JSONEachRow, CSV, TabSeparated, Values)',
+    );
+  }
+  return query ? `${query}\n${text}` : text;
+}
+
+/** Every query runs under `max_execution_time`: the client's value if lower, else the cap. */
+function withExecutionTimeCap(settings: Settings, capSeconds: number): Settings {
+  const requested = Number(settings.get('max_execution_time'));
+  const effective = requested > 0 && requested < capSeconds ? requested : capSeconds;
+  return new Map(settings).set('max_execution_time', String(effective));
+}
+
+/**
+ * The engine stops a query at `max_execution_time`; this bounds the whole request (waiting for
+ * a session included) in case it does not. A query still running then keeps its session until it
+ * ends, so an overloaded engine is not handed more work.
+ */
+async function withDeadline<T>(
+  ms: number,
+  abort: AbortController,
+  run: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const err = ClickHouseHttpError.of(
+        'TIMEOUT_EXCEEDED',
+        `Timeout exceeded: the request took longer than ${ms} ms`,
+      );
+      abort.abort(err);
+      reject(err);
+    }, ms);
+  });
+  const running = run(abort.signal);
+  running.catch(() => {});
+  try {
+    return await Promise.race([running, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
