@@ -4,7 +4,7 @@
  * seed the de-duplicator at start.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
-import { queryRows, Tables } from '@agentmeter/shared';
+import { LLM_SPAN_COLUMNS, queryRows, Tables, type LlmSpanRow } from '@agentmeter/shared';
 import { randomUUID } from 'node:crypto';
 import { InsertError, type BatchInserter } from './group-commit.js';
 import type { StoredKeyLookup } from './dedupe.js';
@@ -37,6 +37,9 @@ export class SpanStore {
    */
   readonly insert: BatchInserter = async (rows) => {
     const token = randomUUID();
+    // Compact rows (values only, in column order): half the bytes of JSONEachRow and, measured
+    // on the embedded engine, about twice its insert rate.
+    const values = rows.map(compactRow);
     const attempts = this.options.attempts ?? 3;
     let last: unknown;
     let mayHaveApplied = false;
@@ -44,8 +47,9 @@ export class SpanStore {
       try {
         await this.client.insert({
           table: this.table,
-          values: rows,
-          format: 'JSONEachRow',
+          values,
+          format: 'JSONCompactEachRow',
+          columns: [...LLM_SPAN_COLUMNS],
           clickhouse_settings: {
             insert_deduplication_token: token,
             deduplicate_blocks_in_dependent_materialized_views: 1,
@@ -100,6 +104,10 @@ export class SpanStore {
     );
     return rows.map((r) => ({ traceId: r.trace_id, spanId: r.span_id }));
   }
+}
+
+function compactRow(row: LlmSpanRow): unknown[] {
+  return LLM_SPAN_COLUMNS.map((column) => row[column]);
 }
 
 function sleep(ms: number): Promise<void> {

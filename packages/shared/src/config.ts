@@ -62,7 +62,7 @@ export const ConfigSchema = z
         /** ...or when its oldest request has waited this long. */
         batchMaxDelayMs: positiveInt.default(50),
         /** Rows accepted but not yet stored; past this, requests get 429 (bounded memory). */
-        maxPendingRows: positiveInt.default(200_000),
+        maxPendingRows: positiveInt.default(100_000),
         /** How long a stored span's id is remembered to drop retried duplicates. */
         dedupeWindowSeconds: positiveInt.default(900),
         /** Span ids remembered at most (memory bound of the de-duplicator). */

@@ -5,7 +5,7 @@ export * from './config.js';
 export * from './store.js';
 export { UnscopedSettingsError } from './scoped-settings.js';
 export type { LlmSpanRow } from './schema/columns.js';
-export { ROLLUP_DIMENSIONS, QUANTILE_LEVELS } from './schema/columns.js';
+export { LLM_SPAN_COLUMNS, ROLLUP_DIMENSIONS, QUANTILE_LEVELS } from './schema/columns.js';
 export {
   DEFAULT_DATABASE,
   DEFAULT_RETENTION,

@@ -64,6 +64,72 @@ export interface LlmSpanRow {
   attributes: Record<string, string>;
 }
 
+/** Every `LlmSpanRow` field in insert order (the ingester inserts JSONCompactEachRow rows in this order). */
+export const LLM_SPAN_COLUMNS = [
+  'timestamp',
+  'duration_ms',
+  'trace_id',
+  'span_id',
+  'parent_span_id',
+  'span_name',
+  'span_kind',
+  'service_name',
+  'service_version',
+  'environment',
+  'scope_name',
+  'resource_attributes',
+  'operation',
+  'provider',
+  'request_model',
+  'response_model',
+  'category',
+  'category_source',
+  'strategy',
+  'role',
+  'attempt',
+  'escalated',
+  'escalated_from',
+  'escalation_reason',
+  'status',
+  'error_type',
+  'error_category',
+  'status_message',
+  'finish_reasons',
+  'is_stream',
+  'time_to_first_token_ms',
+  'input_tokens',
+  'output_tokens',
+  'cache_read_tokens',
+  'cache_write_tokens',
+  'cache_write_5m_tokens',
+  'cache_write_1h_tokens',
+  'reasoning_tokens',
+  'cost_usd',
+  'cost_input_usd',
+  'cost_output_usd',
+  'cost_cache_read_usd',
+  'cost_cache_write_usd',
+  'cost_source',
+  'price_version',
+  'response_cache_hit',
+  'cache_saved_usd',
+  'quota_decision',
+  'budget_decision',
+  'rate_limit_decision',
+  'project',
+  'user_id',
+  'agent',
+  'workflow',
+  'conversation_id',
+  'attributes',
+] as const satisfies readonly (keyof LlmSpanRow)[];
+
+// Compile-time check that the list names every field: adding a field to LlmSpanRow without
+// listing it here fails the build.
+type Missing = Exclude<keyof LlmSpanRow, (typeof LLM_SPAN_COLUMNS)[number]>;
+const everyColumnListed: [Missing] extends [never] ? true : Missing = true;
+void everyColumnListed;
+
 /** Rollup dimensions, shared by the three rollup levels and their views (order = ORDER BY). */
 export const ROLLUP_DIMENSIONS = [
   'project',
