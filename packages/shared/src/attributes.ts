@@ -27,6 +27,9 @@ export const GenAi = {
   /** Not (yet) semconv: the cost key Langfuse and OpenLIT read (semconv PR #443 is open). */
   USAGE_COST: 'gen_ai.usage.cost',
   CONVERSATION_ID: 'gen_ai.conversation.id',
+  /** Prompt and response content: only when capture is enabled, and always redacted. */
+  INPUT_MESSAGES: 'gen_ai.input.messages',
+  OUTPUT_MESSAGES: 'gen_ai.output.messages',
   AGENT_NAME: 'gen_ai.agent.name',
   AGENT_ID: 'gen_ai.agent.id',
   ERROR_TYPE: 'error.type',
