@@ -42,7 +42,7 @@ for (let offset = 0; offset < total; offset += chunk) {
       lower(hex(cityHash64(number, 3))),
       ['code-agent', 'review-agent', 'support-bot'][1 + number % 3],
       'chat',
-      ['openai', 'anthropic', 'gcp.gemini', 'deepseek'][1 + number % 4],
+      ['openai', 'anthropic', 'gcp.gemini', 'deepseek', 'openai', 'anthropic'][1 + number % 6],
       ['gpt-4o', 'claude-sonnet-4', 'gemini-2.0-flash', 'deepseek-chat', 'gpt-4o-mini', 'claude-opus-4'][1 + number % 6],
       ['gpt-4o', 'claude-sonnet-4', 'gemini-2.0-flash', 'deepseek-chat', 'gpt-4o-mini', 'claude-opus-4'][1 + number % 6],
       ['docs', 'tests', 'core_backend_high', 'security_auth_change', 'schema_contract_change_additive'][1 + number % 5],
@@ -60,7 +60,6 @@ for (let offset = 0; offset < total; offset += chunk) {
       ['acme-web', 'acme-data', 'acme-ml', 'acme-ops'][1 + number % 4],
       'user-' || toString(number % 500)
     FROM numbers(${offset}, ${n})`,
-    clickhouse_settings: { max_insert_block_size: '1000000' },
   });
 }
 await store.client.command({ query: 'OPTIMIZE TABLE agentmeter.llm_usage_1h FINAL' });

@@ -1,1 +1,2 @@
 export { startServices, type Services } from './services.js';
+export { runDemo, type DemoOptions } from './demo.js';
