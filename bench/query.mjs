@@ -80,18 +80,30 @@ console.log(
   `generated ${(await count('llm_spans', 'count()')).toLocaleString('en')} spans over ${DAYS} days in ${genSeconds.toFixed(0)} s; llm_usage_1h has ${(await count('llm_usage_1h', 'count()')).toLocaleString('en')} rows`,
 );
 
-const panel = (source) =>
-  source === 'rollup'
-    ? `SELECT toStartOfDay(bucket) AS day, request_model, sum(cost_usd) AS usd, sum(requests) AS calls,
+// Two panels: cost and calls per day and model (sums only), and p95 latency per day and model.
+const PANELS = {
+  'cost/day/model': {
+    rollup: `SELECT toStartOfDay(bucket) AS day, request_model, sum(cost_usd) AS usd, sum(requests) AS calls
+       FROM agentmeter.llm_usage_1h
+       WHERE bucket >= toStartOfDay(now()) - INTERVAL 30 DAY AND project = 'acme-web'
+       GROUP BY day, request_model ORDER BY day, request_model`,
+    raw: `SELECT toStartOfDay(timestamp) AS day, request_model, sum(cost_usd) AS usd, count() AS calls
+       FROM agentmeter.llm_spans
+       WHERE timestamp >= toStartOfDay(now()) - INTERVAL 30 DAY AND project = 'acme-web'
+       GROUP BY day, request_model ORDER BY day, request_model`,
+  },
+  'p95/day/model': {
+    rollup: `SELECT toStartOfDay(bucket) AS day, request_model,
          quantilesTDigestMerge(0.5, 0.9, 0.95, 0.99)(duration_ms_quantiles)[3] AS p95_ms
        FROM agentmeter.llm_usage_1h
        WHERE bucket >= toStartOfDay(now()) - INTERVAL 30 DAY AND project = 'acme-web'
-       GROUP BY day, request_model ORDER BY day, request_model`
-    : `SELECT toStartOfDay(timestamp) AS day, request_model, sum(cost_usd) AS usd, count() AS calls,
-         quantileTDigest(0.95)(duration_ms) AS p95_ms
+       GROUP BY day, request_model ORDER BY day, request_model`,
+    raw: `SELECT toStartOfDay(timestamp) AS day, request_model, quantileTDigest(0.95)(duration_ms) AS p95_ms
        FROM agentmeter.llm_spans
        WHERE timestamp >= toStartOfDay(now()) - INTERVAL 30 DAY AND project = 'acme-web'
-       GROUP BY day, request_model ORDER BY day, request_model`;
+       GROUP BY day, request_model ORDER BY day, request_model`,
+  },
+};
 
 async function time(sql) {
   const samples = [];
@@ -109,14 +121,14 @@ async function time(sql) {
   };
 }
 
-const rollup = await time(panel('rollup'));
-const raw = await time(panel('raw'));
-console.log('\n| source | median ms | p90 ms | rows returned |');
-console.log('| --- | ---: | ---: | ---: |');
-console.log(
-  `| llm_usage_1h (rollup) | ${rollup.median.toFixed(1)} | ${rollup.p90.toFixed(1)} | ${rollup.rows} |`,
-);
-console.log(`| llm_spans (raw) | ${raw.median.toFixed(1)} | ${raw.p90.toFixed(1)} | ${raw.rows} |`);
-console.log(`\nrollup is ${(raw.median / rollup.median).toFixed(1)}× faster (medians, same run)`);
+console.log('\n| panel (30 days, one project) | source | median ms | p90 ms | rows |');
+console.log('| --- | --- | ---: | ---: | ---: |');
+for (const [name, sql] of Object.entries(PANELS)) {
+  const rollup = await time(sql.rollup);
+  const raw = await time(sql.raw);
+  console.log(`| ${name} | llm_usage_1h | ${rollup.median.toFixed(1)} | ${rollup.p90.toFixed(1)} | ${rollup.rows} |`);
+  console.log(`| ${name} | llm_spans | ${raw.median.toFixed(1)} | ${raw.p90.toFixed(1)} | ${raw.rows} |`);
+  console.log(`| ${name} | ratio (medians, same run) | ${(raw.median / rollup.median).toFixed(1)}× | | |`);
+}
 await store.close();
 rmSync(dataDir, { recursive: true, force: true });
