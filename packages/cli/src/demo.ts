@@ -211,9 +211,10 @@ export class Fleet {
     const route = this.route();
     const escalated = route.escalateTo !== undefined && this.random() < route.escalationRate;
     const model = escalated ? route.escalateTo! : route.primary;
+    // Attempts count from 1: with after_attempts N, attempts 1..N use the primary, N+1 escalates.
     const attempt = escalated
-      ? route.afterAttempts + Math.floor(this.random() * 2)
-      : 1 + (this.random() < 0.1 ? 1 : 0);
+      ? route.afterAttempts + 1 + Math.floor(this.random() * 2)
+      : 1 + (this.random() < 0.1 && route.afterAttempts > 1 ? 1 : 0);
     const role = this.random() < 0.75 ? 'builder' : 'auditor';
     const input = this.around(model.input);
     const output = this.around(model.output);
