@@ -11,7 +11,12 @@ import {
   type Span,
   type Tracer,
 } from '@opentelemetry/api';
-import { Agentmeter, GenAi, ErrorCategory } from '@agentmeter/shared/attributes';
+import {
+  Agentmeter,
+  CategorySource,
+  GenAi,
+  ErrorCategory,
+} from '@agentmeter/shared/attributes';
 import { classifyError } from '@agentmeter/shared/errors';
 import { nanosToUsd } from '@agentmeter/shared/money';
 import type { PriceResult } from '@agentmeter/pricing';
@@ -48,8 +53,12 @@ export interface CallStart {
   operation?: string;
   stream?: boolean;
   routing?: RoutingAttributes;
+  /** The caller's own category of an unrouted call (source `explicit`); `routing` takes precedence. */
+  category?: string;
   tenancy?: Tenancy;
   serverAddress?: string;
+  maxTokens?: number;
+  temperature?: number;
   /** Redacted prompt, only when content capture is on. */
   inputMessages?: string;
 }
@@ -64,6 +73,12 @@ export function startCallSpan(tracer: Tracer, start: CallStart, parent?: Context
   };
   if (start.stream !== undefined) attributes[GenAi.REQUEST_STREAM] = start.stream;
   if (start.serverAddress) attributes[GenAi.SERVER_ADDRESS] = start.serverAddress;
+  if (start.maxTokens !== undefined) attributes[GenAi.REQUEST_MAX_TOKENS] = start.maxTokens;
+  if (start.temperature !== undefined) attributes[GenAi.REQUEST_TEMPERATURE] = start.temperature;
+  if (start.category) {
+    attributes[Agentmeter.CATEGORY] = start.category;
+    attributes[Agentmeter.CATEGORY_SOURCE] = CategorySource.EXPLICIT;
+  }
   if (start.inputMessages !== undefined) attributes[GenAi.INPUT_MESSAGES] = start.inputMessages;
   Object.assign(attributes, routingAttributes(start.routing), tenancyAttributes(start.tenancy));
   return tracer.startSpan(
@@ -97,8 +112,11 @@ export function endCallSuccess(span: Span, s: CallSuccess): void {
   if (u.cacheReadTokens) attributes[GenAi.USAGE_CACHE_READ_INPUT_TOKENS] = u.cacheReadTokens;
   if (u.cacheWriteTokens) attributes[GenAi.USAGE_CACHE_CREATION_INPUT_TOKENS] = u.cacheWriteTokens;
   if (u.reasoningTokens) attributes[GenAi.USAGE_REASONING_OUTPUT_TOKENS] = u.reasoningTokens;
-  if (response.timeToFirstTokenMs !== undefined)
+  if (response.timeToFirstTokenMs !== undefined) {
     attributes[Agentmeter.TIME_TO_FIRST_TOKEN_MS] = response.timeToFirstTokenMs;
+    // The semconv spelling, in seconds, for readers that know only it.
+    attributes[GenAi.RESPONSE_TIME_TO_FIRST_CHUNK] = response.timeToFirstTokenMs / 1000;
+  }
   if (s.outputMessages !== undefined) attributes[GenAi.OUTPUT_MESSAGES] = s.outputMessages;
   if (s.cacheHit) {
     attributes[Agentmeter.RESPONSE_CACHE_HIT] = true;

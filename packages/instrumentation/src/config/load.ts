@@ -1,0 +1,55 @@
+/**
+ * Reads and validates a routing config (`models.yaml`). All YAML and zod work happens here,
+ * once, at start; the router compiles the result into lookup tables and never parses again.
+ */
+import { readFileSync } from 'node:fs';
+import { parseDocument } from 'yaml';
+import { RoutingConfigError } from './errors.js';
+import { issuesToProblems } from './problems.js';
+import { referenceProblems } from './references.js';
+import { type RoutingConfig, RoutingConfigSchema } from './schema.js';
+
+/**
+ * Validates an already-parsed config object (e.g. a section of a larger file). Throws
+ * RoutingConfigError listing every problem: shape and cross-references together.
+ */
+export function parseRoutingConfig(input: unknown, label = 'routing config'): RoutingConfig {
+  const result = RoutingConfigSchema.safeParse(input);
+  const problems = [
+    ...(result.success ? [] : issuesToProblems(result.error.issues, input)),
+    ...referenceProblems(input),
+  ];
+  if (result.success && problems.length === 0) return result.data;
+  throw new RoutingConfigError(
+    'ROUTING_CONFIG_INVALID',
+    `${label} is invalid (${problems.length} problem${problems.length === 1 ? '' : 's'}):`,
+    problems,
+  );
+}
+
+/** Reads, parses and validates a YAML (or JSON) routing config file. */
+export function loadRoutingConfig(path: string): RoutingConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new RoutingConfigError(
+      'ROUTING_CONFIG_UNREADABLE',
+      `cannot read routing config ${path}: ${(error as Error).message}`,
+    );
+  }
+  const document = parseDocument(text);
+  if (document.errors.length > 0) {
+    throw new RoutingConfigError(
+      'ROUTING_CONFIG_UNREADABLE',
+      `routing config ${path} is not valid YAML:`,
+      document.errors.map((error) => ({
+        path: error.linePos
+          ? `line ${error.linePos[0].line}, column ${error.linePos[0].col}`
+          : '(file)',
+        message: error.message.split('\n')[0] ?? error.message,
+      })),
+    );
+  }
+  return parseRoutingConfig(document.toJS(), `routing config ${path}`);
+}
