@@ -126,9 +126,15 @@ console.log('| --- | --- | ---: | ---: | ---: |');
 for (const [name, sql] of Object.entries(PANELS)) {
   const rollup = await time(sql.rollup);
   const raw = await time(sql.raw);
-  console.log(`| ${name} | llm_usage_1h | ${rollup.median.toFixed(1)} | ${rollup.p90.toFixed(1)} | ${rollup.rows} |`);
-  console.log(`| ${name} | llm_spans | ${raw.median.toFixed(1)} | ${raw.p90.toFixed(1)} | ${raw.rows} |`);
-  console.log(`| ${name} | ratio (medians, same run) | ${(raw.median / rollup.median).toFixed(1)}× | | |`);
+  console.log(
+    `| ${name} | llm_usage_1h | ${rollup.median.toFixed(1)} | ${rollup.p90.toFixed(1)} | ${rollup.rows} |`,
+  );
+  console.log(
+    `| ${name} | llm_spans | ${raw.median.toFixed(1)} | ${raw.p90.toFixed(1)} | ${raw.rows} |`,
+  );
+  console.log(
+    `| ${name} | ratio (medians, same run) | ${(raw.median / rollup.median).toFixed(1)}× | | |`,
+  );
 }
 await store.close();
 rmSync(dataDir, { recursive: true, force: true });

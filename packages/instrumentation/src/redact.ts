@@ -67,7 +67,10 @@ const EXACT_RULES: readonly Rule[] = [
   { kind: 'huggingface_token', secret: `${NOT_AFTER_TOKEN}hf_[A-Za-z0-9]{30,}` },
   { kind: 'stripe_key', secret: `${NOT_AFTER_TOKEN}[sr]k_(?:live|test)_[A-Za-z0-9]{16,}` },
   { kind: 'slack_token', secret: `${NOT_AFTER_TOKEN}xox[abpr]-[A-Za-z0-9-]{10,}` },
-  { kind: 'github_token', secret: `${NOT_AFTER_TOKEN}(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})` },
+  {
+    kind: 'github_token',
+    secret: `${NOT_AFTER_TOKEN}(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})`,
+  },
   { kind: 'gitlab_token', secret: `${NOT_AFTER_TOKEN}glpat-[A-Za-z0-9_-]{20,}` },
   { kind: 'aws_access_key_id', secret: '(?<![A-Z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])' },
   // Header and payload are base64url JSON objects, so both start with `eyJ` (`{"`).

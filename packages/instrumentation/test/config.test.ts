@@ -85,11 +85,21 @@ describe('defaults', () => {
     expect(config.quota_enforcement.never_fallback_categories).toEqual([]);
   });
 
-  it('pass budgets and quotas through for the budget module to validate', () => {
-    const budgets = [{ id: 'x', anything: true }];
-    const config = parseRoutingConfig({ ...minimal, budgets, quotas: { openai: 'later' } });
-    expect(config.budgets).toEqual(budgets);
-    expect(config.quotas).toEqual({ openai: 'later' });
+  it("validates budgets and quotas with the budget module's schemas, listing their problems too", () => {
+    const problems = problemsOf({
+      ...minimal,
+      budgets: [{ id: 'x', scope: 'global', period: 'fortnightly', limit_usd: 5 }],
+      quotas: { openai: 'later' },
+    });
+    expect(problems.some((p) => p.path === 'budgets[0].period')).toBe(true);
+    expect(problems.some((p) => p.path.startsWith('quotas.openai'))).toBe(true);
+    const config = parseRoutingConfig({
+      ...minimal,
+      budgets: [{ id: 'daily', scope: 'global', period: 'daily', limit_usd: 5 }],
+      quotas: { openai: { tokens: 1000, period: 'weekly' } },
+    });
+    expect(config.budgets?.[0]).toMatchObject({ id: 'daily', period: 'daily', limit_usd: 5 });
+    expect(config.quotas?.['openai']).toMatchObject({ tokens: 1000, period: 'weekly' });
   });
 });
 

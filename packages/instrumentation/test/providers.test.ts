@@ -65,7 +65,12 @@ describe('openAIProvider', () => {
         completion_tokens_details: { reasoning_tokens: 0 },
       },
     });
-    const res = await openai().complete({ model: 'gpt-4o', messages, maxTokens: 50, temperature: 0.2 });
+    const res = await openai().complete({
+      model: 'gpt-4o',
+      messages,
+      maxTokens: 50,
+      temperature: 0.2,
+    });
 
     const [req] = fake.requests;
     expect(req?.headers['authorization']).toBe('Bearer test-key');
@@ -83,7 +88,11 @@ describe('openAIProvider', () => {
     });
     expect(res.timeToFirstTokenMs).toBeUndefined();
     // OpenAI's prompt_tokens already include cached_tokens: nothing is added.
-    expect(res.usage).toMatchObject({ inputTokens: 12_345, cacheReadTokens: 2_000, outputTokens: 678 });
+    expect(res.usage).toMatchObject({
+      inputTokens: 12_345,
+      cacheReadTokens: 2_000,
+      outputTokens: 678,
+    });
     // gpt-4o: $2.50 input, $1.25 cached input, $10 output per MTok.
     expect(priceOf('openai', res.model, res.usage)).toBe(
       nanos(10_345 * 2.5 + 2_000 * 1.25 + 678 * 10),
@@ -101,7 +110,11 @@ describe('openAIProvider', () => {
       },
     });
     const res = await openai().complete({ model: 'o4-mini', messages });
-    expect(res.usage).toMatchObject({ inputTokens: 1_000, outputTokens: 3_000, reasoningTokens: 2_500 });
+    expect(res.usage).toMatchObject({
+      inputTokens: 1_000,
+      outputTokens: 3_000,
+      reasoningTokens: 2_500,
+    });
     // o4-mini: $1.10 input, $4.40 output.
     expect(priceOf('openai', 'o4-mini', res.usage)).toBe(nanos(1_000 * 1.1 + 3_000 * 4.4));
   });
@@ -141,7 +154,11 @@ describe('openAIProvider', () => {
     expect(providerFromBaseURL('https://api.deepseek.com/v1')).toBe('deepseek');
     expect(providerFromBaseURL('https://my-res.openai.azure.com/openai')).toBe('azure.ai.openai');
 
-    const deepseek = openAIProvider({ name: 'deepseek', baseURL: fake.openaiBaseURL, apiKey: 'test-key' });
+    const deepseek = openAIProvider({
+      name: 'deepseek',
+      baseURL: fake.openaiBaseURL,
+      apiKey: 'test-key',
+    });
     expect(deepseek.name).toBe('deepseek');
     // DeepSeek: cache hits in its own field, inside prompt_tokens.
     fake.enqueue({
@@ -157,7 +174,11 @@ describe('openAIProvider', () => {
     const res = await deepseek.complete({ model: 'deepseek-chat', messages, maxTokens: 9 });
     expect(fake.requests[0]?.body['max_tokens']).toBe(9);
     expect(fake.requests[0]?.body['max_completion_tokens']).toBeUndefined();
-    expect(res.usage).toMatchObject({ inputTokens: 10_000, cacheReadTokens: 8_000, outputTokens: 1_000 });
+    expect(res.usage).toMatchObject({
+      inputTokens: 10_000,
+      cacheReadTokens: 8_000,
+      outputTokens: 1_000,
+    });
     // deepseek-chat: $0.28 input, $0.028 cache hit, $0.42 output.
     expect(priceOf('deepseek', 'deepseek-chat', res.usage)).toBe(
       nanos(2_000 * 0.28 + 8_000 * 0.028 + 1_000 * 0.42),
@@ -176,7 +197,11 @@ describe('openAIProvider', () => {
       },
     });
     const res = await xai.complete({ model: 'grok-3-mini', messages });
-    expect(res.usage).toMatchObject({ inputTokens: 200, outputTokens: 1_050, reasoningTokens: 1_000 });
+    expect(res.usage).toMatchObject({
+      inputTokens: 200,
+      outputTokens: 1_050,
+      reasoningTokens: 1_000,
+    });
     // grok-3-mini: $0.30 input, $0.50 output (reasoning billed as output).
     expect(priceOf('x_ai', 'grok-3-mini', res.usage)).toBe(nanos(200 * 0.3 + 1_050 * 0.5));
   });
@@ -185,7 +210,11 @@ describe('openAIProvider', () => {
 describe('anthropicProvider', () => {
   it('sends a Messages request: system apart, max_tokens always, version header', async () => {
     fake.enqueue({ kind: 'reply', text: 'Hi!' });
-    const res = await anthropic().complete({ model: 'claude-sonnet-4-5', messages, temperature: 0 });
+    const res = await anthropic().complete({
+      model: 'claude-sonnet-4-5',
+      messages,
+      temperature: 0,
+    });
     const [req] = fake.requests;
     expect(req?.path).toBe('/v1/messages');
     expect(req?.headers['x-api-key']).toBe('test-key');
@@ -197,7 +226,11 @@ describe('anthropicProvider', () => {
       messages: [{ role: 'user', content: 'Hi' }],
       temperature: 0,
     });
-    expect(res).toMatchObject({ text: 'Hi!', finishReasons: ['end_turn'], responseId: expect.stringMatching(/^msg_fake_/) });
+    expect(res).toMatchObject({
+      text: 'Hi!',
+      finishReasons: ['end_turn'],
+      responseId: expect.stringMatching(/^msg_fake_/),
+    });
   });
 
   it('adds cache reads and both cache-write TTLs to the input (Anthropic reports them beside it)', async () => {
@@ -243,7 +276,11 @@ describe('anthropicProvider', () => {
     expect(res.text).toBe('Bonjour');
     expect(res.finishReasons).toEqual(['end_turn']);
     // The fake sends output_tokens: 1 in message_start and the final 40 in message_delta.
-    expect(res.usage).toMatchObject({ inputTokens: 3_020, cacheReadTokens: 3_000, outputTokens: 40 });
+    expect(res.usage).toMatchObject({
+      inputTokens: 3_020,
+      cacheReadTokens: 3_000,
+      outputTokens: 40,
+    });
     expect(res.timeToFirstTokenMs).toBeGreaterThanOrEqual(55);
   });
 
@@ -274,13 +311,43 @@ describe('errors', () => {
 
   describe.each(dialects)('%s', (_name, client, provider) => {
     it.each([
-      ['rate limit', fakeErrors.rateLimited(), 'rate_limit', 429, ['rate_limit_exceeded', 'rate_limit_error']],
-      ['overloaded (529)', fakeErrors.overloaded(), 'rate_limit', 529, ['server_error', 'overloaded_error']],
+      [
+        'rate limit',
+        fakeErrors.rateLimited(),
+        'rate_limit',
+        429,
+        ['rate_limit_exceeded', 'rate_limit_error'],
+      ],
+      [
+        'overloaded (529)',
+        fakeErrors.overloaded(),
+        'rate_limit',
+        529,
+        ['server_error', 'overloaded_error'],
+      ],
       ['server error', fakeErrors.server(), 'server', 500, ['server_error', 'api_error']],
-      ['context window', fakeErrors.contextWindow(), 'context_window', 400, ['context_length_exceeded', 'invalid_request_error']],
-      ['content policy', fakeErrors.contentPolicy(), 'content_policy', 400, ['content_policy_violation', 'invalid_request_error']],
+      [
+        'context window',
+        fakeErrors.contextWindow(),
+        'context_window',
+        400,
+        ['context_length_exceeded', 'invalid_request_error'],
+      ],
+      [
+        'content policy',
+        fakeErrors.contentPolicy(),
+        'content_policy',
+        400,
+        ['content_policy_violation', 'invalid_request_error'],
+      ],
       ['auth', fakeErrors.auth(), 'auth', 401, ['invalid_api_key', 'authentication_error']],
-      ['not found', fakeErrors.notFound(), 'not_found', 404, ['model_not_found', 'not_found_error']],
+      [
+        'not found',
+        fakeErrors.notFound(),
+        'not_found',
+        404,
+        ['model_not_found', 'not_found_error'],
+      ],
     ] as const)('%s', async (_case, step, kind, status, types) => {
       fake.enqueue(step);
       const error = await failure(client().complete({ model: 'm', messages }));
@@ -299,9 +366,13 @@ describe('errors', () => {
 
     it('carries Retry-After (seconds) and retry-after-ms (which wins)', async () => {
       fake.enqueue(fakeErrors.rateLimited({ retryAfterSeconds: 7 }));
-      expect((await failure(client().complete({ model: 'm', messages }))).options.retryAfterMs).toBe(7_000);
+      expect(
+        (await failure(client().complete({ model: 'm', messages }))).options.retryAfterMs,
+      ).toBe(7_000);
       fake.enqueue(fakeErrors.rateLimited({ retryAfterSeconds: 7, retryAfterMs: 1234.5 }));
-      expect((await failure(client().complete({ model: 'm', messages }))).options.retryAfterMs).toBe(1_235);
+      expect(
+        (await failure(client().complete({ model: 'm', messages }))).options.retryAfterMs,
+      ).toBe(1_235);
     });
 
     it('times out on a provider that never answers', async () => {
@@ -309,7 +380,11 @@ describe('errors', () => {
       const slow =
         provider === 'openai'
           ? openAIProvider({ baseURL: fake.openaiBaseURL, apiKey: 'test-key', timeoutMs: 100 })
-          : anthropicProvider({ baseURL: fake.anthropicBaseURL, apiKey: 'test-key', timeoutMs: 100 });
+          : anthropicProvider({
+              baseURL: fake.anthropicBaseURL,
+              apiKey: 'test-key',
+              timeoutMs: 100,
+            });
       const error = await failure(slow.complete({ model: 'm', messages }));
       expect(error.kind).toBe('timeout');
       expect(error.options.errorType).toBe('timeout');
@@ -320,8 +395,14 @@ describe('errors', () => {
       const slow =
         provider === 'openai'
           ? openAIProvider({ baseURL: fake.openaiBaseURL, apiKey: 'test-key', timeoutMs: 150 })
-          : anthropicProvider({ baseURL: fake.anthropicBaseURL, apiKey: 'test-key', timeoutMs: 150 });
-      expect((await failure(slow.complete({ model: 'm', messages, stream: true }))).kind).toBe('timeout');
+          : anthropicProvider({
+              baseURL: fake.anthropicBaseURL,
+              apiKey: 'test-key',
+              timeoutMs: 150,
+            });
+      expect((await failure(slow.complete({ model: 'm', messages, stream: true }))).kind).toBe(
+        'timeout',
+      );
     });
 
     it('a connection reset before the answer is a network error', async () => {
@@ -336,6 +417,13 @@ describe('errors', () => {
       expect((await failure(client().complete({ model: 'm', messages, stream: true }))).kind).toBe(
         'network',
       );
+    });
+
+    it('a stream that ends cleanly before the answer does is a network error', async () => {
+      fake.enqueue({ kind: 'reply', chunks: ['a', 'b', 'c'], endAfterChunks: 2 });
+      const error = await failure(client().complete({ model: 'm', messages, stream: true }));
+      expect(error.kind).toBe('network');
+      expect(error.options.errorType).toBe('stream_incomplete');
     });
 
     it('an error event inside a 200 stream is mapped by its type', async () => {
@@ -373,15 +461,26 @@ describe('errors', () => {
     const closed = await startFakeProvider();
     const url = closed.openaiBaseURL;
     await closed.close();
-    const error = await failure(openAIProvider({ baseURL: url }).complete({ model: 'm', messages }));
+    const error = await failure(
+      openAIProvider({ baseURL: url }).complete({ model: 'm', messages }),
+    );
     expect(error.kind).toBe('network');
     expect(error.options.errorType).toBe('ECONNREFUSED');
   });
 
   it('classifies provider wording from other hosts', () => {
-    expect(errorKind(400, { message: "This model's maximum prompt length is 131072 but the request contains 140000 tokens." })).toBe('context_window');
-    expect(errorKind(400, { code: 'content_filter', message: 'The response was filtered' })).toBe('content_policy');
-    expect(errorKind(429, { message: 'Please reduce the length of the messages' })).toBe('rate_limit');
+    expect(
+      errorKind(400, {
+        message:
+          "This model's maximum prompt length is 131072 but the request contains 140000 tokens.",
+      }),
+    ).toBe('context_window');
+    expect(errorKind(400, { code: 'content_filter', message: 'The response was filtered' })).toBe(
+      'content_policy',
+    );
+    expect(errorKind(429, { message: 'Please reduce the length of the messages' })).toBe(
+      'rate_limit',
+    );
     expect(errorKind(503, {})).toBe('server');
     expect(errorKind(504, {})).toBe('timeout');
     expect(errorKind(409, {})).toBe('server');

@@ -11,7 +11,11 @@ describe('guards from the routing config', () => {
   it('blocks at the call that would pass a daily budget of $0.05', async () => {
     const openai = new ScriptedProvider('openai').then(bigCall, bigCall, bigCall, bigCall);
     const router = new RoutingClient({
-      config: testConfig({ budgets: [{ id: 'daily-cap', scope: 'global', period: 'daily', limit_usd: 0.05, action: 'block' }] }),
+      config: testConfig({
+        budgets: [
+          { id: 'daily-cap', scope: 'global', period: 'daily', limit_usd: 0.05, action: 'block' },
+        ],
+      }),
       providers: [openai, new ScriptedProvider('anthropic')],
       pricing: await loadPricing(),
       tracer: tracing().tracer,
@@ -30,7 +34,8 @@ describe('guards from the routing config', () => {
       providers: [openai, new ScriptedProvider('anthropic')],
       tracer: tracing().tracer,
     });
-    const call = () => router.complete({ category: 'security_auth_change', role: 'builder', messages });
+    const call = () =>
+      router.complete({ category: 'security_auth_change', role: 'builder', messages });
     // 110k tokens a call: 0, 110k, 220k (+ the estimate) are under 250k; the fourth is refused.
     for (let i = 0; i < 3; i++) await call();
     await expect(call()).rejects.toMatchObject({ code: 'QUOTA_BLOCKED' });

@@ -75,6 +75,11 @@ export class MessageStreamReader {
     }
   }
 
+  /** `message_delta` brought the stop reason: the answer is complete. */
+  get finished(): boolean {
+    return this.#stopReason !== undefined;
+  }
+
   response(requestModel: string): ChatResponse {
     const response: ChatResponse = {
       text: this.#text,

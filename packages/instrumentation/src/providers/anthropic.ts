@@ -4,7 +4,7 @@ import { streamError } from './errors.js';
 import { DEFAULT_TIMEOUT_MS, postJSON, readJSON, type HttpProviderClient } from './http.js';
 import { MessageStreamReader, responseFromMessage } from './anthropic-wire.js';
 import { readServerSentEvents } from './sse.js';
-import { parseEventData, responseBody } from './stream-body.js';
+import { incompleteStream, parseEventData, responseBody } from './stream-body.js';
 
 export interface AnthropicProviderOptions {
   /** `gen_ai.provider.name`. Default `anthropic`. */
@@ -29,6 +29,7 @@ export function anthropicProvider(options: AnthropicProviderOptions = {}): HttpP
   const fetchImpl = options.fetch ?? globalThis.fetch;
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const headers: Record<string, string> = {
+    'content-type': 'application/json',
     'anthropic-version': options.anthropicVersion ?? '2023-06-01',
     ...options.headers,
   };
@@ -50,6 +51,7 @@ export function anthropicProvider(options: AnthropicProviderOptions = {}): HttpP
           reader.push(data);
           if (data?.type === 'message_stop') break;
         }
+        if (!reader.finished) throw incompleteStream(name);
         return reader.response(request.model);
       },
     );

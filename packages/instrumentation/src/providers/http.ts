@@ -17,6 +17,7 @@ export const DEFAULT_TIMEOUT_MS = 600_000;
 export interface PostRequest {
   provider: string;
   url: string;
+  /** Built once per client, `content-type: application/json` included. */
   headers: Record<string, string>;
   body: unknown;
   timeoutMs: number;
@@ -57,7 +58,7 @@ export async function postJSON<T>(
     try {
       response = await request.fetch(request.url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...request.headers },
+        headers: request.headers,
         body: JSON.stringify(request.body),
         signal: controller.signal,
       });

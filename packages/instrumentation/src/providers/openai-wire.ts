@@ -89,6 +89,11 @@ export class CompletionStreamReader {
     }
   }
 
+  /** A finish reason arrived: the answer is complete even if the stream's end marker is not. */
+  get finished(): boolean {
+    return this.#finish.size > 0;
+  }
+
   response(requestModel: string): ChatResponse {
     const response: ChatResponse = {
       text: this.#text,

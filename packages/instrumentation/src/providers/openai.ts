@@ -9,7 +9,7 @@ import { defaultBaseURL } from './hosts.js';
 import { DEFAULT_TIMEOUT_MS, postJSON, readJSON, type HttpProviderClient } from './http.js';
 import { CompletionStreamReader, responseFromCompletion } from './openai-wire.js';
 import { readServerSentEvents } from './sse.js';
-import { parseEventData, responseBody } from './stream-body.js';
+import { incompleteStream, parseEventData, responseBody } from './stream-body.js';
 
 export interface OpenAIProviderOptions {
   /** `gen_ai.provider.name`: `openai` (default), `deepseek`, `groq`, `together`, `x_ai`, ... */
@@ -28,11 +28,15 @@ export interface OpenAIProviderOptions {
 export function openAIProvider(options: OpenAIProviderOptions = {}): HttpProviderClient {
   const name = options.name ?? 'openai';
   const baseURL = (options.baseURL ?? defaultBaseURL(name))?.replace(/\/+$/, '');
-  if (!baseURL) throw new TypeError(`openAIProvider: no baseURL given and none known for "${name}"`);
+  if (!baseURL)
+    throw new TypeError(`openAIProvider: no baseURL given and none known for "${name}"`);
   const url = `${baseURL}/chat/completions`;
   const fetchImpl = options.fetch ?? globalThis.fetch;
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const headers: Record<string, string> = { ...options.headers };
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    ...options.headers,
+  };
   if (options.apiKey) headers['authorization'] = `Bearer ${options.apiKey}`;
   // OpenAI's reasoning models refuse `max_tokens`; the compatible hosts mostly know only it.
   const maxTokensField = name === 'openai' ? 'max_completion_tokens' : 'max_tokens';
@@ -54,12 +58,18 @@ export function openAIProvider(options: OpenAIProviderOptions = {}): HttpProvide
           return responseFromCompletion(await readJSON(name, response), request.model);
         }
         const reader = new CompletionStreamReader(startedAt);
+        let done = false;
         for await (const event of readServerSentEvents(responseBody(name, response))) {
-          if (event.data === '[DONE]') break;
+          if (event.data === '[DONE]') {
+            done = true;
+            break;
+          }
           const chunk = parseEventData(name, event.data) as { error?: unknown } | null;
           if (chunk?.error) throw streamError(name, chunk);
           reader.push(chunk);
         }
+        // Some hosts omit `[DONE]`; a finish reason says the answer is whole all the same.
+        if (!done && !reader.finished) throw incompleteStream(name);
         return reader.response(request.model);
       },
     );

@@ -22,3 +22,11 @@ export function parseEventData(provider: string, data: string): unknown {
     throw invalidResponse(provider, 'stream event is not JSON', error);
   }
 }
+
+/** A stream that ended cleanly but before the answer did: a cut connection, retryable like one. */
+export function incompleteStream(provider: string): ProviderError {
+  return new ProviderError(`${provider}: stream ended before the answer did`, 'network', {
+    provider,
+    errorType: 'stream_incomplete',
+  });
+}

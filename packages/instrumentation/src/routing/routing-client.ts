@@ -164,8 +164,11 @@ export class RoutingClient {
     this.#cooldown = new CooldownTracker(config.cooldown);
     this.#retry = new RetryPolicy(config.retry);
     this.#pricing = options.pricing;
-    this.#budgets = options.budgets ?? (config.budgets ? new BudgetEngine({ budgets: config.budgets }) : undefined);
-    this.#quotas = options.quotas ?? (config.quotas ? new QuotaTracker({ quotas: config.quotas }) : undefined);
+    this.#budgets =
+      options.budgets ??
+      (config.budgets ? new BudgetEngine({ budgets: config.budgets }) : undefined);
+    this.#quotas =
+      options.quotas ?? (config.quotas ? new QuotaTracker({ quotas: config.quotas }) : undefined);
     this.#admission = new AdmissionControl({
       models: this.#models,
       estimator: new CostEstimator(options.pricing),

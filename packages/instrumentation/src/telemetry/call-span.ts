@@ -11,12 +11,7 @@ import {
   type Span,
   type Tracer,
 } from '@opentelemetry/api';
-import {
-  Agentmeter,
-  CategorySource,
-  GenAi,
-  ErrorCategory,
-} from '@agentmeter/shared/attributes';
+import { Agentmeter, CategorySource, GenAi, ErrorCategory } from '@agentmeter/shared/attributes';
 import { classifyError } from '@agentmeter/shared/errors';
 import { nanosToUsd } from '@agentmeter/shared/money';
 import type { PriceResult } from '@agentmeter/pricing';

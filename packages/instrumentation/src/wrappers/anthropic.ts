@@ -93,7 +93,6 @@ function shapeOf(settings: WrapperSettings, body: AnthropicMessageBody): CallSha
       temperature: body.temperature ?? undefined,
       inputMessages: () => captureInputMessages(body.messages, body.system),
     }),
-    stream,
     readResponse: responseFromMessage,
     streamReader: (startedAt, keepText) => new MessageStreamReader(startedAt, keepText),
   };

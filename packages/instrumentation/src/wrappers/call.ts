@@ -20,7 +20,6 @@ import { providerErrorOf } from './sdk-errors.js';
 /** How one SDK's call reads: its request (already turned into the span's start) and its response. */
 export interface CallShape {
   readonly start: CallStart;
-  readonly stream: boolean;
   /** The response of a call that did not stream. */
   readResponse(data: unknown, requestModel: string): ChatResponse;
   /** A reader that folds the stream's items; `startedAt` is a `performance.now()` reading. */
@@ -134,7 +133,7 @@ class CallRecorder {
   receive(data: unknown): void {
     // Telemetry never fails the call: a response it cannot read ends the span as failed.
     try {
-      if (this.shape.stream && isAsyncIterable(data)) this.#watch(data);
+      if (this.shape.start.stream && isAsyncIterable(data)) this.#watch(data);
       else this.succeed(this.shape.readResponse(data, this.shape.start.requestModel));
     } catch (error) {
       this.fail(error);
@@ -186,6 +185,10 @@ class CallRecorder {
   fail(error: unknown): void {
     if (this.#ended) return;
     this.#ended = true;
-    endCallError(this.span, providerErrorOf(this.settings.provider, error));
+    try {
+      endCallError(this.span, providerErrorOf(this.settings.provider, error));
+    } catch {
+      // As above: telemetry never fails the call.
+    }
   }
 }

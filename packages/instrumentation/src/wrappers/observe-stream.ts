@@ -1,8 +1,12 @@
 /**
  * Watches an SDK stream as the caller reads it, without handing the caller a different object:
- * the stream's own `Symbol.asyncIterator` is replaced in place, so `for await`, `tee()`,
- * `toReadableStream()` and the SDKs' stream helpers (which all go through it) are observed, and
- * the object keeps its class, `controller` and every other property.
+ * the stream's source of items is replaced in place, so the object keeps its class, `controller`
+ * and every other property, and every way of reading it is observed.
+ *
+ * Where the items come from: the SDKs' `Stream` (Stainless) keeps its source as an own `iterator`
+ * function, which `Symbol.asyncIterator`, `tee()` and `toReadableStream()` all call (`openai`'s
+ * `tee()` calls it directly, skipping `Symbol.asyncIterator`), so that is the one to replace. Any
+ * other async iterable has its `Symbol.asyncIterator` replaced.
  */
 
 export type StreamEnd =
@@ -18,12 +22,11 @@ export interface StreamObserver<Item> {
   onEnd(end: StreamEnd): void;
 }
 
-/** Observes the first iteration of `stream`; later ones (the SDKs refuse them anyway) pass through. */
+/** Observes the first read of `stream`; later ones (the SDKs refuse them anyway) pass through. */
 export function observeStream<Item>(
   stream: AsyncIterable<Item>,
   observer: StreamObserver<Item>,
 ): void {
-  const iterate = stream[Symbol.asyncIterator];
   let observed = false;
   let ended = false;
   // Telemetry never breaks the caller's read: what the observer throws is dropped.
@@ -48,42 +51,50 @@ export function observeStream<Item>(
     }
   };
 
-  Object.defineProperty(stream, Symbol.asyncIterator, {
+  const observe = (source: AsyncIterator<Item>): AsyncIterator<Item> => {
+    if (observed) return source;
+    observed = true;
+    const iterator: AsyncIterableIterator<Item> = {
+      async next() {
+        for (;;) {
+          let result: IteratorResult<Item>;
+          try {
+            result = await source.next();
+          } catch (error) {
+            end({ reason: 'failed', error });
+            throw error;
+          }
+          if (result.done) {
+            end(aborted() ? { reason: 'cancelled' } : { reason: 'completed' });
+            return result;
+          }
+          if (ended || show(result.value)) return result;
+        }
+      },
+      async return(value?: unknown) {
+        end({ reason: 'cancelled' });
+        return (await source.return?.(value)) ?? { done: true, value: undefined };
+      },
+      async throw(error?: unknown) {
+        end({ reason: 'failed', error });
+        if (source.throw) return source.throw(error);
+        throw error;
+      },
+      [Symbol.asyncIterator]: () => iterator,
+    };
+    return iterator;
+  };
+
+  const key =
+    Object.hasOwn(stream, 'iterator') && typeof Reflect.get(stream, 'iterator') === 'function'
+      ? 'iterator'
+      : Symbol.asyncIterator;
+  const original = Reflect.get(stream, key) as (this: unknown) => AsyncIterator<Item>;
+  Object.defineProperty(stream, key, {
     configurable: true,
     writable: true,
-    value: function (this: AsyncIterable<Item>): AsyncIterator<Item> {
-      const source = iterate.call(this);
-      if (observed) return source;
-      observed = true;
-      const iterator: AsyncIterableIterator<Item> = {
-        async next() {
-          for (;;) {
-            let result: IteratorResult<Item>;
-            try {
-              result = await source.next();
-            } catch (error) {
-              end({ reason: 'failed', error });
-              throw error;
-            }
-            if (result.done) {
-              end(aborted() ? { reason: 'cancelled' } : { reason: 'completed' });
-              return result;
-            }
-            if (ended || show(result.value)) return result;
-          }
-        },
-        async return(value?: unknown) {
-          end({ reason: 'cancelled' });
-          return (await source.return?.(value)) ?? { done: true, value: undefined };
-        },
-        async throw(error?: unknown) {
-          end({ reason: 'failed', error });
-          if (source.throw) return source.throw(error);
-          throw error;
-        },
-        [Symbol.asyncIterator]: () => iterator,
-      };
-      return iterator;
+    value: function (this: unknown): AsyncIterator<Item> {
+      return observe(original.call(this));
     },
   });
 }

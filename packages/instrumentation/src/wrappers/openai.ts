@@ -76,7 +76,6 @@ function shapeOf(settings: WrapperSettings, body: OpenAIChatBody, askedUsage: bo
       temperature: body.temperature ?? undefined,
       inputMessages: () => captureInputMessages(body.messages),
     }),
-    stream,
     readResponse: responseFromCompletion,
     streamReader: (startedAt, keepText) => new CompletionStreamReader(startedAt, keepText),
     present: askedUsage ? withholdUsage : undefined,

@@ -5,8 +5,9 @@ import type { Tenancy } from '../telemetry/call-span.js';
 
 export interface InstrumentOptions {
   /**
-   * Prices every call. Default: the bundled catalog (`loadPricing()`), loaded once per process on
-   * first use; a call that ends before it has loaded ends its span when it has.
+   * Prices every call. Default: the bundled catalog (`loadPricing()`), loaded once per process when
+   * the first client without one is instrumented; a call that ends before it has loaded ends its
+   * span when it has.
    */
   pricing?: PriceCatalog | Promise<PriceCatalog>;
   /** Default: the globally registered tracer provider's tracer for `@agentmeter/instrumentation`. */
@@ -21,7 +22,8 @@ export interface InstrumentOptions {
   captureContent?: boolean;
 }
 
-export const TRACER_NAME = '@agentmeter/instrumentation';
+/** The scope of every agentmeter call span, the router's included. */
+const TRACER_NAME = '@agentmeter/instrumentation';
 
 /** A catalog that may still be loading: read `current` on the hot path, await `ready` otherwise. */
 export class CatalogRef {
@@ -44,7 +46,7 @@ export class CatalogRef {
 
 let bundled: CatalogRef | undefined;
 
-/** The per-process default catalog, loaded on first use. */
+/** The per-process default catalog, loaded when first asked for. */
 function bundledCatalog(): CatalogRef {
   bundled ??= new CatalogRef(loadPricing());
   return bundled;

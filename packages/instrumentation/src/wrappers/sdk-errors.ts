@@ -23,7 +23,11 @@ function headerReader(headers: unknown): HeaderReader {
 /** The names of the error's classes, most derived first (the SDKs do not set `name`). */
 function classNames(error: object): string[] {
   const names: string[] = [];
-  for (let proto: unknown = Object.getPrototypeOf(error); proto; proto = Object.getPrototypeOf(proto)) {
+  for (
+    let proto: unknown = Object.getPrototypeOf(error);
+    proto;
+    proto = Object.getPrototypeOf(proto)
+  ) {
     const name = (proto as { constructor?: { name?: unknown } }).constructor?.name;
     if (typeof name === 'string') names.push(name);
   }

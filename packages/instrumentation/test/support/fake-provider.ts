@@ -52,6 +52,8 @@ export interface ReplyStep extends Delays {
   chunkDelayMs?: number;
   /** Stream: destroy the connection after this many content chunks. */
   resetAfterChunks?: number;
+  /** Stream: end the response cleanly after this many content chunks, without the closing events. */
+  endAfterChunks?: number;
   /** Stream: send this provider error as an event after `afterChunks` content chunks. */
   streamError?: { afterChunks: number; error: ErrorStep };
 }
@@ -515,14 +517,15 @@ class Reply {
 
   async stream(res: ServerResponse): Promise<void> {
     const { head, content, tail } = this.events();
-    const { ttftMs, chunkDelayMs, resetAfterChunks, streamError } = this.step;
+    const { ttftMs, chunkDelayMs, resetAfterChunks, endAfterChunks, streamError } = this.step;
     res.writeHead(200, {
       'content-type': 'text/event-stream',
       'cache-control': 'no-cache',
       ...this.headers(),
     });
     // The fast path: everything in one write.
-    if (!ttftMs && !chunkDelayMs && resetAfterChunks === undefined && !streamError) {
+    const cut = resetAfterChunks ?? endAfterChunks;
+    if (!ttftMs && !chunkDelayMs && cut === undefined && !streamError) {
       res.end([...head, ...content, ...tail].join(''));
       return;
     }
@@ -533,6 +536,10 @@ class Reply {
       if (i > 0) await sleep(chunkDelayMs);
       if (i === resetAfterChunks) {
         res.socket?.destroy();
+        return;
+      }
+      if (i === endAfterChunks) {
+        res.end();
         return;
       }
       if (streamError && i === streamError.afterChunks) {
