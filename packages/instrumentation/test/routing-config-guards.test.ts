@@ -41,4 +41,15 @@ describe('guards from the routing config', () => {
     await expect(call()).rejects.toMatchObject({ code: 'QUOTA_BLOCKED' });
     expect(openai.requests).toHaveLength(3);
   });
+
+  it('prices calls with the bundled catalog when no catalog is given (the quick start)', async () => {
+    const router = new RoutingClient({
+      config: testConfig(),
+      providers: [new ScriptedProvider('openai').then(bigCall), new ScriptedProvider('anthropic')],
+      tracer: tracing().tracer,
+    });
+    const res = await router.complete({ category: 'docs', role: 'builder', messages });
+    // gpt-4o-mini, 100k in + 10k out: $0.021 = 21,000,000 nano-USD.
+    expect(res.cost).toMatchObject({ priced: true, costNanos: 21_000_000 });
+  });
 });

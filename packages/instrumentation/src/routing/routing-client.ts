@@ -19,7 +19,7 @@ import {
   type Tracer,
 } from '@opentelemetry/api';
 import { CategorySource } from '@agentmeter/shared/attributes';
-import type { PriceCatalog, PriceResult } from '@agentmeter/pricing';
+import { loadPricing, type PriceCatalog, type PriceResult } from '@agentmeter/pricing';
 import type { RoutingConfig } from '../config/schema.js';
 import { quotaAction } from '../budget/quota-action.js';
 import { BudgetEngine } from '../budget/budgets.js';
@@ -60,8 +60,11 @@ export interface RoutingClientOptions {
   config: RoutingConfig;
   /** Provider clients by `gen_ai.provider.name`, or a list keyed by each client's `name`. */
   providers: Readonly<Record<string, ProviderClient>> | readonly ProviderClient[];
-  /** Prices every call; without it spans carry no cost and budgets see estimates of 0. */
-  pricing?: PriceCatalog;
+  /**
+   * Prices every call. Default: the bundled catalog, loaded when the client is constructed and
+   * awaited by the first call. `false`: no pricing (spans carry no cost, budgets see estimates of 0).
+   */
+  pricing?: PriceCatalog | Promise<PriceCatalog> | false;
   /** Default: the global tracer provider's tracer (set up by `register()`). */
   tracer?: Tracer;
   /** Default: a BudgetEngine over the config's `budgets` section (in-memory ledger), if any. */
@@ -143,10 +146,12 @@ export class RoutingClient {
   readonly #detector: CategoryDetector;
   readonly #cooldown: CooldownTracker;
   readonly #retry: RetryPolicy;
-  readonly #admission: AdmissionControl;
+  #admission: AdmissionControl;
+  /** Until the catalog has loaded (default pricing only). */
+  #pricingReady: Promise<void> | undefined;
   readonly #tracer: Tracer;
   readonly #clock: Clock;
-  readonly #pricing: PriceCatalog | undefined;
+  #pricing: PriceCatalog | undefined;
   readonly #budgets: SpendGuard | undefined;
   readonly #quotas: QuotaGuard | undefined;
   readonly #cache: ResponseCache | undefined;
@@ -163,20 +168,32 @@ export class RoutingClient {
     this.#detector = new CategoryDetector(config.category_detection);
     this.#cooldown = new CooldownTracker(config.cooldown);
     this.#retry = new RetryPolicy(config.retry);
-    this.#pricing = options.pricing;
     this.#budgets =
       options.budgets ??
       (config.budgets ? new BudgetEngine({ budgets: config.budgets }) : undefined);
     this.#quotas =
       options.quotas ?? (config.quotas ? new QuotaTracker({ quotas: config.quotas }) : undefined);
-    this.#admission = new AdmissionControl({
-      models: this.#models,
-      estimator: new CostEstimator(options.pricing),
-      quotas: this.#quotas,
-      quotaAction: options.quotaAction ?? quotaAction,
-      enforcement: config.quota_enforcement,
-      budgets: this.#budgets,
-    });
+    const admission = (pricing: PriceCatalog | undefined) =>
+      new AdmissionControl({
+        models: this.#models,
+        estimator: new CostEstimator(pricing),
+        quotas: this.#quotas,
+        quotaAction: options.quotaAction ?? quotaAction,
+        enforcement: config.quota_enforcement,
+        budgets: this.#budgets,
+      });
+    const pricing = options.pricing ?? loadPricing();
+    if (pricing === false || !(pricing instanceof Promise)) {
+      this.#pricing = pricing || undefined;
+      this.#admission = admission(this.#pricing);
+    } else {
+      this.#admission = admission(undefined);
+      this.#pricingReady = pricing.then((catalog) => {
+        this.#pricing = catalog;
+        this.#admission = admission(catalog);
+        this.#pricingReady = undefined;
+      });
+    }
     this.#tracer = options.tracer ?? trace.getTracer(TRACER_NAME);
     this.#clock = options.clock ?? systemClock;
     this.#cache = options.cache;
@@ -187,6 +204,7 @@ export class RoutingClient {
   }
 
   async complete(request: CompleteRequest): Promise<CompleteResult> {
+    if (this.#pricingReady) await this.#pricingReady;
     const first = request.attempt ?? 1;
     const attempts = request.maxAttempts ?? 1;
     if (
