@@ -466,15 +466,7 @@ export class RoutingClient {
       );
       if (cacheKey !== undefined) this.#cache?.set(cacheKey, response, this.#clock.now());
       return {
-        response,
-        model: route.model,
-        provider: route.provider,
-        category: call.category,
-        categorySource: call.categorySource,
-        strategy: selection.strategy,
-        escalated: selection.escalated,
-        escalatedFrom: selection.escalatedFrom,
-        attempt: routing.attempt,
+        ...this.#result(call, routing, selection, route, response),
         cost,
         decisions: spanDecisions,
         cacheHit: false,
@@ -505,7 +497,23 @@ export class RoutingClient {
       outputMessages: this.#capture ? this.#outputContent(cached) : undefined,
     });
     return {
-      response: cached,
+      ...this.#result(call, routing, selection, route, cached),
+      decisions: {},
+      cacheHit: true,
+      savedNanos,
+    };
+  }
+
+  /** What every result says about the route taken. */
+  #result(
+    call: CallState,
+    routing: RoutingAttributes,
+    selection: Selection,
+    route: ModelRoute,
+    response: ChatResponse,
+  ): Omit<CompleteResult, 'cost' | 'decisions' | 'cacheHit' | 'savedNanos'> {
+    return {
+      response,
       model: route.model,
       provider: route.provider,
       category: call.category,
@@ -514,9 +522,6 @@ export class RoutingClient {
       escalated: selection.escalated,
       escalatedFrom: selection.escalatedFrom,
       attempt: routing.attempt,
-      decisions: {},
-      cacheHit: true,
-      savedNanos,
     };
   }
 
