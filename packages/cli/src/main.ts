@@ -6,6 +6,8 @@ import { parseArgs } from 'node:util';
 import { ConfigError } from '@agentmeter/shared';
 import { runDemo } from './demo.js';
 import { runMigrate } from './migrate.js';
+import { runReprice } from './reprice-command.js';
+import { RepriceError } from './reprice.js';
 import { runSql } from './sql.js';
 import { runStart } from './start.js';
 
@@ -18,6 +20,9 @@ commands:
                         or the engine directly when nothing is running)
   migrate               create or upgrade the schema and exit
   demo                  send a simulated agent fleet's spans to a running ingester
+  reprice --since DATE  recompute stored spans' costs with the current price catalog and rebuild
+                        the rollups of those days exactly (not while \`start\` runs on the same
+                        embedded data directory); see docs/schema.md "Repricing history"
 
 options:
   --config FILE         agentmeter.yaml (default: $AGENTMETER_CONFIG, else built-in defaults)
@@ -27,6 +32,10 @@ options:
   --minutes N           demo: how long to send live spans (default 3)
   --rate N              demo: live spans per second (default 20)
   --backfill-hours N    demo: also send this many hours of history first (default 24)
+  --until DATE          reprice: first day not repriced (default today: today is left out)
+  --dry-run             reprice: print per day what would change, write nothing
+  --include-span-costs  reprice: also reprice spans whose emitter sent a cost
+  --include-today       reprice: allow today (only when no spans for today are arriving)
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -40,6 +49,11 @@ async function main(argv: string[]): Promise<number> {
       minutes: { type: 'string' },
       rate: { type: 'string' },
       'backfill-hours': { type: 'string' },
+      since: { type: 'string' },
+      until: { type: 'string' },
+      'dry-run': { type: 'boolean' },
+      'include-span-costs': { type: 'boolean' },
+      'include-today': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -56,6 +70,14 @@ async function main(argv: string[]): Promise<number> {
       return runMigrate(configFile);
     case 'sql':
       return runSql(configFile, rest.join(' '), { format: values.format, url: values.url });
+    case 'reprice':
+      return runReprice(configFile, {
+        since: values.since,
+        until: values.until,
+        dryRun: values['dry-run'] ?? false,
+        includeSpanCosts: values['include-span-costs'] ?? false,
+        includeToday: values['include-today'] ?? false,
+      });
     case 'demo':
       return runDemo({
         url: values.url ?? 'http://127.0.0.1:4318',
@@ -75,7 +97,7 @@ main(process.argv.slice(2)).then(
   },
   (err: unknown) => {
     process.stderr.write(
-      err instanceof ConfigError
+      err instanceof ConfigError || err instanceof RepriceError
         ? `${err.message}\n`
         : `agentmeter: ${(err as Error).stack ?? err}\n`,
     );

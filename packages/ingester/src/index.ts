@@ -11,3 +11,4 @@ export {
   type Attributes,
 } from './otlp/types.js';
 export { startIngester, type Ingester } from './ingester.js';
+export { catalogCost, type SpanCost, type SpanUsage } from './catalog-cost.js';

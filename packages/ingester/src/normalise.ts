@@ -21,6 +21,7 @@ import {
   type LlmSpanRow,
 } from '@agentmeter/shared';
 import type { PriceCatalog } from '@agentmeter/pricing';
+import { catalogCost, type SpanCost } from './catalog-cost.js';
 import type { AttributeValue, Attributes, DecodedSpan, DecodedTraceRequest } from './otlp/types.js';
 
 /** What the ingester asks of the price catalog for a span that arrives without a cost. */
@@ -339,10 +340,10 @@ export class Normaliser {
       cache_write_1h_tokens: c.cacheWrite1h,
       reasoning_tokens: tokens.reasoning,
       cost_usd: nanosToDecimalString(cost.total),
-      cost_input_usd: nanosToDecimalString(cost.parts[0]),
-      cost_output_usd: nanosToDecimalString(cost.parts[1]),
-      cost_cache_read_usd: nanosToDecimalString(cost.parts[2]),
-      cost_cache_write_usd: nanosToDecimalString(cost.parts[3]),
+      cost_input_usd: nanosToDecimalString(cost.input),
+      cost_output_usd: nanosToDecimalString(cost.output),
+      cost_cache_read_usd: nanosToDecimalString(cost.cacheRead),
+      cost_cache_write_usd: nanosToDecimalString(cost.cacheWrite),
       cost_source: cost.source,
       price_version: cost.priceVersion,
       response_cache_hit: c.cacheHit,
@@ -359,59 +360,31 @@ export class Normaliser {
     };
   }
 
-  private cost(
-    c: Collected,
-    t: Tokens,
-    span: DecodedSpan,
-  ): {
-    total: number;
-    parts: [number, number, number, number];
-    source: LlmSpanRow['cost_source'];
-    priceVersion: string;
-  } {
+  private cost(c: Collected, t: Tokens, span: DecodedSpan): SpanCost {
     if (c.costNanos !== undefined) {
+      const [input, output, cacheRead, cacheWrite] = c.costParts;
       return {
         total: c.costNanos,
-        parts: c.costParts,
+        input,
+        output,
+        cacheRead,
+        cacheWrite,
         source: CostSource.SPAN,
         priceVersion: c.priceVersion,
       };
     }
-    // A response served from cache or a call that failed before usage is free, not unpriced.
-    const billable = t.input + t.output > 0;
-    const model = c.responseModel || c.requestModel;
-    const priced =
-      billable && model && this.pricer
-        ? this.pricer.priceCall({
-            provider: c.provider || undefined,
-            model,
-            timestamp: Number(span.startTimeUnixNano / 1_000_000n),
-            usage: {
-              inputTokens: t.input,
-              outputTokens: t.output,
-              cacheReadTokens: t.cacheRead,
-              cacheWriteTokens: t.cacheWrite,
-              cacheWrite1hTokens: c.cacheWrite1h,
-              reasoningTokens: t.reasoning,
-            },
-          })
-        : undefined;
-    if (priced?.priced) {
-      const p = priced.parts;
-      return {
-        total: priced.costNanos,
-        // A per-request fee has no column of its own; it is part of what the input costs.
-        parts: [p.input + p.request, p.output, p.cacheRead, p.cacheWrite],
-        source: CostSource.CATALOG,
-        priceVersion: priced.priceVersion,
-      };
-    }
-    return {
-      total: 0,
-      parts: [0, 0, 0, 0],
-      source: billable ? CostSource.UNPRICED : CostSource.CATALOG,
-      priceVersion: '',
-    };
+    return catalogCost(this.pricer, {
+      provider: c.provider,
+      requestModel: c.requestModel,
+      responseModel: c.responseModel,
+      timestampMs: Number(span.startTimeUnixNano / 1_000_000n),
+      inputTokens: t.input,
+      outputTokens: t.output,
+      cacheReadTokens: t.cacheRead,
+      cacheWriteTokens: t.cacheWrite,
+      cacheWrite1hTokens: c.cacheWrite1h,
+      reasoningTokens: t.reasoning,
+    });
   }
 }
 

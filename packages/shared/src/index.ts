@@ -13,6 +13,7 @@ export {
   viewName,
   schemaV1,
   retentionTargets,
+  rollupFromSpansInsert,
   type RetentionDays,
   type SchemaOptions,
 } from './schema/tables.js';

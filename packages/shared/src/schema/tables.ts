@@ -254,6 +254,33 @@ export function rollupTtl(level: RollupLevel, o: SchemaOptions): string {
   return `bucket + toIntervalDay(${level.retentionDays(o.retention)})`;
 }
 
+/**
+ * The SELECT of rollup level `i`'s materialized view, optionally restricted by `where` (a
+ * condition on the source table). Level 0 reads `llm_spans`; the others read the level below.
+ */
+function rollupSelect(i: number, n: Naming, where?: string): string {
+  const level = ROLLUPS[i]!;
+  const source = i === 0 ? n.storage(Tables.SPANS) : n.storage(ROLLUPS[i - 1]!.table);
+  const sourceTime = i === 0 ? 'timestamp' : 'bucket';
+  const select =
+    i === 0 ? MEASURES.map((m) => `${m.fromSpans} AS ${m.name}`) : MEASURES.map(measureCascade);
+  return `SELECT ${level.bucket}(${sourceTime}) AS bucket, ${DIMS},
+  ${select.join(',\n  ')}
+FROM ${source}${where ? `\nWHERE ${where}` : ''}
+GROUP BY bucket, ${DIMS}`;
+}
+
+/**
+ * `INSERT INTO llm_usage_1m <the 1m view's SELECT> WHERE <where>`: rolls stored spans up again
+ * exactly as the view did at ingest (repricing rebuilds a day with it). The insert reaches the
+ * 1h and 1d tables through their views, like an ingest insert. Single-node schema only: in a
+ * cluster, each shard's view rolls up its own local spans.
+ */
+export function rollupFromSpansInsert(o: SchemaOptions, where: string, settings: string): string {
+  const n = new Naming(o);
+  return `INSERT INTO ${n.storage(Tables.USAGE_1M)}\n${rollupSelect(0, n, where)}\nSETTINGS ${settings}`;
+}
+
 /** Statements of schema version 1: the database, raw spans, the rollup ladder and its views. */
 export function schemaV1(o: SchemaOptions): string[] {
   quoteIdent(o.database);
@@ -285,16 +312,9 @@ TTL ${rollupTtl(level, o)}
 SETTINGS ttl_only_drop_parts = 1, non_replicated_deduplication_window = 1000`,
       ...n.distributed(level.table, 'rand()'),
     );
-    const source = i === 0 ? n.storage(Tables.SPANS) : n.storage(ROLLUPS[i - 1]!.table);
-    const sourceTime = i === 0 ? 'timestamp' : 'bucket';
-    const select =
-      i === 0 ? MEASURES.map((m) => `${m.fromSpans} AS ${m.name}`) : MEASURES.map(measureCascade);
     out.push(
       `CREATE MATERIALIZED VIEW IF NOT EXISTS ${n.storage(level.table)}_mv${n.onCluster} TO ${n.storage(level.table)} AS
-SELECT ${level.bucket}(${sourceTime}) AS bucket, ${DIMS},
-  ${select.join(',\n  ')}
-FROM ${source}
-GROUP BY bucket, ${DIMS}`,
+${rollupSelect(i, n)}`,
     );
     out.push(
       `CREATE VIEW IF NOT EXISTS ${n.public(viewName(level.table))}${n.onCluster} AS
