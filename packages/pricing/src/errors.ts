@@ -1,9 +1,6 @@
-/** One problem found in a configuration file: where, and what is wrong. */
-export interface Problem {
-  /** Location in the file, e.g. `models[2].prices.input_mtok` or `line 4, column 3`. */
-  readonly path: string;
-  readonly message: string;
-}
+import { ProblemsError, type Problem } from '@agentmeter/shared/problems';
+
+export type { Problem };
 
 export type PricingErrorCode =
   /** The overrides file could not be read or parsed. */
@@ -14,18 +11,6 @@ export type PricingErrorCode =
   | 'PRICING_ALLOWLIST_INVALID';
 
 /** A configuration error that stops the catalog from loading; the message says what to fix. */
-export class PricingError extends Error {
+export class PricingError extends ProblemsError<PricingErrorCode> {
   override readonly name = 'PricingError';
-
-  constructor(
-    readonly code: PricingErrorCode,
-    message: string,
-    readonly problems: readonly Problem[] = [],
-  ) {
-    super(
-      problems.length === 0
-        ? message
-        : `${message}\n${problems.map((p) => `  - ${p.path}: ${p.message}`).join('\n')}`,
-    );
-  }
 }

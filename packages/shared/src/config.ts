@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { issuesToProblems, ProblemsError, type Problem } from './problems.js';
 import { DEFAULT_DATABASE, DEFAULT_RETENTION } from './schema/tables.js';
 
 const port = z.number().int().min(0).max(65535);
@@ -99,13 +100,12 @@ export const ConfigSchema = z
 export type AgentmeterConfig = z.infer<typeof ConfigSchema>;
 export type ConfigInput = z.input<typeof ConfigSchema>;
 
-export class ConfigError extends Error {
-  readonly code = 'AGENTMETER_CONFIG_INVALID';
+export class ConfigError extends ProblemsError<'AGENTMETER_CONFIG_INVALID'> {
   constructor(
     readonly source: string,
-    readonly problems: string[],
+    problems: readonly Problem[],
   ) {
-    super(`${source} is invalid:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    super('AGENTMETER_CONFIG_INVALID', `${source} is invalid:`, problems);
   }
 }
 
@@ -143,13 +143,7 @@ function section(c: Record<string, Record<string, unknown>>, key: string): Recor
 export function parseConfig(input: unknown, source = 'configuration'): AgentmeterConfig {
   const result = ConfigSchema.safeParse(input ?? {});
   if (result.success) return result.data;
-  throw new ConfigError(
-    source,
-    result.error.issues.map((issue) => {
-      const path = issue.path.length ? issue.path.join('.') : '(root)';
-      return `${path}: ${issue.message}`;
-    }),
-  );
+  throw new ConfigError(source, issuesToProblems(result.error.issues, input));
 }
 
 /** Reads the YAML file (if any), applies environment overrides, validates. */
@@ -164,10 +158,12 @@ export function loadConfig(
     try {
       parsed = parseYaml(readFileSync(file, 'utf8'));
     } catch (err) {
-      throw new ConfigError(file, [(err as Error).message]);
+      throw new ConfigError(file, [{ path: '(file)', message: (err as Error).message }]);
     }
     if (parsed !== null && parsed !== undefined && typeof parsed !== 'object') {
-      throw new ConfigError(file, [`(root): expected a mapping, found ${typeof parsed}`]);
+      throw new ConfigError(file, [
+        { path: '(root)', message: `expected a mapping, found ${typeof parsed}` },
+      ]);
     }
     raw = (parsed ?? {}) as typeof raw;
   }

@@ -1,4 +1,4 @@
-import type { Problem } from './problems.js';
+import { ProblemsError } from '@agentmeter/shared/problems';
 
 export type RoutingConfigErrorCode =
   /** The file could not be read or is not valid YAML. */
@@ -7,18 +7,6 @@ export type RoutingConfigErrorCode =
   | 'ROUTING_CONFIG_INVALID';
 
 /** A routing configuration that cannot be used; the message lists what to fix, and where. */
-export class RoutingConfigError extends Error {
+export class RoutingConfigError extends ProblemsError<RoutingConfigErrorCode> {
   override readonly name = 'RoutingConfigError';
-
-  constructor(
-    readonly code: RoutingConfigErrorCode,
-    message: string,
-    readonly problems: readonly Problem[] = [],
-  ) {
-    super(
-      problems.length === 0
-        ? message
-        : `${message}\n${problems.map((p) => `  - ${p.path}: ${p.message}`).join('\n')}`,
-    );
-  }
 }

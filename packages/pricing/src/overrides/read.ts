@@ -4,22 +4,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
-import type { z } from 'zod';
-import { PricingError, type Problem } from '../errors.js';
+import { issuesToProblems } from '@agentmeter/shared/problems';
+import { PricingError } from '../errors.js';
 import { type Overrides, OverridesSchema } from './schema.js';
-
-/** `models[2].prices.input_mtok` from zod's `['models', 2, 'prices', 'input_mtok']`. */
-export function formatPath(path: readonly PropertyKey[]): string {
-  if (path.length === 0) return '(root)';
-  return path.reduce<string>((text, key) => {
-    if (typeof key === 'number') return `${text}[${key}]`;
-    return text === '' ? String(key) : `${text}.${String(key)}`;
-  }, '');
-}
-
-export function issuesToProblems(issues: readonly z.core.$ZodIssue[]): Problem[] {
-  return issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message }));
-}
 
 /** Validates an already-parsed overrides object; `label` names it in error messages. */
 export function parseOverrides(input: unknown, label: string): Overrides {
@@ -28,7 +15,7 @@ export function parseOverrides(input: unknown, label: string): Overrides {
   throw new PricingError(
     'PRICING_OVERRIDES_INVALID',
     `${label} is invalid:`,
-    issuesToProblems(result.error.issues),
+    issuesToProblems(result.error.issues, input),
   );
 }
 

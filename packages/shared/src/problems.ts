@@ -1,7 +1,8 @@
 /**
- * A configuration problem as users read it: where in the file, what was expected, what was
+ * Configuration problems as users read them: where in the file, what was expected, what was
  * found. zod's messages already say what was expected (and, for a wrong type, what it got);
- * the value found is added from the input for the issues whose message lacks it.
+ * the value found is added from the input for the issues whose message lacks it. Every config
+ * reader (deployment, routing, price overrides) reports through this module.
  */
 import type { z } from 'zod';
 
@@ -22,7 +23,8 @@ export function formatPath(path: readonly PropertyKey[]): string {
 
 const MAX_FOUND_CHARS = 60;
 
-export function issuesToProblems(issues: readonly z.core.$ZodIssue[], input: unknown): Problem[] {
+/** Without `input`, problems carry zod's message only. */
+export function issuesToProblems(issues: readonly z.core.$ZodIssue[], input?: unknown): Problem[] {
   return issues.flatMap((issue): Problem[] => {
     if (issue.code === 'unrecognized_keys') {
       // One problem per key, located at the key itself, so each can be found in the file.
@@ -49,4 +51,19 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): string | undefin
   if (value === undefined) return undefined;
   const text = JSON.stringify(value) ?? String(value);
   return text.length > MAX_FOUND_CHARS ? `${text.slice(0, MAX_FOUND_CHARS)}…` : text;
+}
+
+/** A configuration that cannot be used; the message lists every problem with its path. */
+export class ProblemsError<Code extends string> extends Error {
+  constructor(
+    readonly code: Code,
+    message: string,
+    readonly problems: readonly Problem[] = [],
+  ) {
+    super(
+      problems.length === 0
+        ? message
+        : `${message}\n${problems.map((p) => `  - ${p.path}: ${p.message}`).join('\n')}`,
+    );
+  }
 }
