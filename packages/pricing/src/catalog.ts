@@ -158,7 +158,12 @@ export class PriceCatalog {
     if (!cost.ok) return this.#unpricedCall(key, call, cost.reason, cost.detail);
     const nanos = toNanos(cost.pico, multiplier);
     if (nanos === undefined)
-      return this.#unpricedCall(key, call, 'invalid_usage', 'the cost exceeds 9 million USD');
+      return this.#unpricedCall(
+        key,
+        call,
+        'invalid_usage',
+        'the cost exceeds 9 million USD (after its multiplier)',
+      );
     const [input = 0, cacheRead = 0, cacheWrite = 0, output = 0, request = 0] = nanos.parts;
     return {
       priced: true,

@@ -1,6 +1,10 @@
 /**
  * The cost of one call under one compiled price, exact, in pico-USD per cost part.
  *
+ * Integer arithmetic on numbers, exact while every product and sum stays a safe integer
+ * (< 2^53 pico-USD, about 9,007 USD for one call); a call beyond that is refused as invalid
+ * usage rather than priced inexactly.
+ *
  * Each priced unit is charged for its "leaf" quantity: its reported count minus what its
  * priced descendants already charged (genai-prices' decomposition). So cache reads priced at
  * their own rate are subtracted from input, never added on top, and reasoning tokens stay in
@@ -21,12 +25,18 @@ const PART_INDEX: Readonly<Record<CostPart, number>> = {
 };
 
 export type CostOutcome =
-  | { readonly ok: true; readonly pico: readonly bigint[] }
+  | { readonly ok: true; readonly pico: readonly number[] }
   | {
       readonly ok: false;
       readonly reason: 'no_price_for_usage' | 'invalid_usage';
       readonly detail: string;
     };
+
+const TOO_LARGE: CostOutcome = Object.freeze({
+  ok: false,
+  reason: 'invalid_usage',
+  detail: 'the cost of the call exceeds 2^53 pico-USD (about 9,007 USD), beyond exact arithmetic',
+});
 
 /** Charges usage counts under `price`; the counts must already satisfy `countsProblem`. */
 export function computeCost(price: CompiledPrice, counts: Counts): CostOutcome {
@@ -39,16 +49,16 @@ export function computeCost(price: CompiledPrice, counts: Counts): CostOutcome {
       };
   }
   const threshold = counts[0] ?? 0;
-  const pico = [0n, 0n, 0n, 0n, 0n];
-  const leaves: bigint[] = [];
+  const pico = [0, 0, 0, 0, 0];
+  const leaves: number[] = [];
   const { rates, descendants } = price;
   for (let index = 0; index < rates.length; index++) {
     const rate = rates[index];
     const children = descendants[index];
     if (!rate || !children) continue;
-    let leaf = BigInt(rate.count < 0 ? 1 : (counts[rate.count] ?? 0));
-    for (const child of children) leaf -= leaves[child] ?? 0n;
-    if (leaf < 0n)
+    let leaf = rate.count < 0 ? 1 : (counts[rate.count] ?? 0);
+    for (const child of children) leaf -= leaves[child] ?? 0;
+    if (leaf < 0)
       return {
         ok: false,
         reason: 'invalid_usage',
@@ -58,7 +68,9 @@ export function computeCost(price: CompiledPrice, counts: Counts): CostOutcome {
     let perUnit = rate.base;
     for (const tier of rate.tiers) if (threshold > tier.start) perUnit = tier.rate;
     const part = PART_INDEX[rate.part];
-    pico[part] = (pico[part] ?? 0n) + leaf * perUnit;
+    const charged = (pico[part] ?? 0) + leaf * perUnit;
+    if (!Number.isSafeInteger(charged)) return TOO_LARGE;
+    pico[part] = charged;
   }
   return { ok: true, pico };
 }

@@ -7,7 +7,7 @@
  */
 import { ONE, type Ratio, divRoundHalfEven } from './decimal.js';
 
-const PICO_PER_NANO = 1000n;
+const PICO_PER_NANO = 1000;
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
 export interface NanoAmounts {
@@ -17,24 +17,28 @@ export interface NanoAmounts {
 }
 
 /** The common case: no multiplier and whole nano-USD parts, so nothing to round or apportion. */
-function wholeNanos(pico: readonly bigint[]): NanoAmounts | undefined {
+function wholeNanos(pico: readonly number[]): NanoAmounts | undefined {
   const parts: number[] = [];
   let total = 0;
   for (const value of pico) {
-    if (value % PICO_PER_NANO !== 0n || value > MAX_SAFE) return undefined;
-    const nanos = Number(value / PICO_PER_NANO);
+    if (value % PICO_PER_NANO !== 0) return undefined;
+    const nanos = value / PICO_PER_NANO;
     parts.push(nanos);
     total += nanos;
   }
-  return Number.isSafeInteger(total) ? { total, parts } : undefined;
+  return { total, parts };
 }
 
-/** Returns undefined when the total does not fit a safe integer (over 9 million USD). */
-export function toNanos(pico: readonly bigint[], multiplier: Ratio): NanoAmounts | undefined {
+/**
+ * `pico`: safe integers (what `computeCost` returns). Rounding and multipliers run on BigInt,
+ * where the scaled values may exceed 2^53. Returns undefined when the total does not fit a safe
+ * integer of nano-USD (over 9 million USD).
+ */
+export function toNanos(pico: readonly number[], multiplier: Ratio): NanoAmounts | undefined {
   const whole = multiplier === ONE ? wholeNanos(pico) : undefined;
   if (whole) return whole;
-  const divisor = multiplier.denominator * PICO_PER_NANO;
-  const scaled = pico.map((value) => value * multiplier.numerator);
+  const divisor = multiplier.denominator * BigInt(PICO_PER_NANO);
+  const scaled = pico.map((value) => BigInt(value) * multiplier.numerator);
   const exact = scaled.reduce((sum, value) => sum + value, 0n);
   const total = divRoundHalfEven(exact, divisor);
   if (total > MAX_SAFE) return undefined;

@@ -2,6 +2,8 @@
  * A model price compiled to exact integers: every rate is pico-USD (1e-12 USD) per unit, which
  * makes every catalog price integral (prices have at most six decimals of USD per million
  * tokens). Compilation happens once per model; pricing a call only multiplies integers.
+ * Rates are held as safe-integer numbers: integer arithmetic on numbers is exact below 2^53,
+ * and the cost function refuses any product beyond it, so no BigInt runs per call.
  */
 import { scaleDecimal } from './decimal.js';
 import {
@@ -25,7 +27,7 @@ export type RawPrices = Readonly<Record<string, number | RawTiered | undefined>>
 export interface Tier {
   /** The tier applies when the call's total input tokens are strictly greater than `start`. */
   readonly start: number;
-  readonly rate: bigint;
+  readonly rate: number;
 }
 
 export interface Rate {
@@ -34,7 +36,7 @@ export interface Rate {
   /** Index of the quantity in `Counts`, or -1 for the per-request fee (always 1). */
   readonly count: number;
   readonly part: CostPart;
-  readonly base: bigint;
+  readonly base: number;
   /** Ascending by start. */
   readonly tiers: readonly Tier[];
 }
@@ -56,9 +58,13 @@ function countIndex(unit: UnitDef): number {
   return unit.source === 'requests' ? -1 : (FIELD_INDEX.get(unit.source) ?? -1);
 }
 
-function toPico(value: number, scale: number): bigint | undefined {
-  return scaleDecimal(value, scale)?.value;
+/** The rate in pico-USD per unit; undefined when invalid or too large to multiply exactly. */
+function toPico(value: number, scale: number): number | undefined {
+  const pico = scaleDecimal(value, scale)?.value;
+  return pico !== undefined && pico <= MAX_SAFE_PICO ? Number(pico) : undefined;
 }
+
+const MAX_SAFE_PICO = BigInt(Number.MAX_SAFE_INTEGER);
 
 function compileRate(unit: number, raw: number | RawTiered, problems: string[]): Rate | undefined {
   const { scale, priceKey, part } = unitAt(unit);

@@ -114,7 +114,7 @@ describe('the bundled catalog', () => {
               continue;
             }
             compared += 1;
-            const usd = Number(ours.pico.reduce((sum, part) => sum + part, 0n)) / 1e12;
+            const usd = ours.pico.reduce((sum, part) => sum + part, 0) / 1e12;
             const tokens = usage.inputTokens + usage.outputTokens;
             // half a pico-USD per token for the non-decimal prices, plus float noise
             if (Math.abs(usd - reference) > tokens * 0.5e-12 + 1e-9 * Math.max(1, reference)) {

@@ -76,6 +76,35 @@ describe('unpriced calls', () => {
     });
   });
 
+  it('a cost beyond exact arithmetic (2^53 pico-USD, ~9,007 USD per call) is refused; just below it is exact', async () => {
+    // $1,000 per million output tokens = 10^9 pico-USD per token.
+    const catalog = await loadPricing({
+      overrides: {
+        models: [
+          {
+            provider: 'acme',
+            model: 'dear',
+            effective_from: '2026-01-01',
+            prices: { input_mtok: 0, output_mtok: 1_000 },
+          },
+        ],
+      },
+    });
+    const call = (outputTokens: number) =>
+      catalog.priceCall({
+        provider: 'acme',
+        model: 'dear',
+        timestamp: NOW,
+        usage: { inputTokens: 0, outputTokens },
+      });
+    expect(call(9_007_199)).toMatchObject({ priced: true, costNanos: 9_007_199_000_000 });
+    expect(call(9_007_200)).toMatchObject({
+      priced: false,
+      reason: 'invalid_usage',
+      detail: expect.stringContaining('2^53 pico-USD'),
+    });
+  });
+
   it('an override-only model is unpriced before its first effective date', async () => {
     const catalog = await loadPricing({
       overrides: {
