@@ -40,7 +40,7 @@ describe('retries', () => {
     expect(calls.map((s) => s.status.code)).toEqual([
       SpanStatusCode.ERROR,
       SpanStatusCode.ERROR,
-      SpanStatusCode.OK,
+      SpanStatusCode.UNSET,
     ]);
     expect(calls.map((s) => s.attributes[Agentmeter.RATE_LIMIT_DECISION])).toEqual([
       undefined,

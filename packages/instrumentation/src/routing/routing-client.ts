@@ -233,9 +233,8 @@ export class RoutingClient {
       inputMessages: this.#capture ? this.#inputContent(request.messages) : undefined,
     };
     try {
-      const result = await this.#attempts(call, first, first + attempts - 1);
-      routeSpan.setStatus({ code: SpanStatusCode.OK });
-      return result;
+      // Success leaves the status Unset, as the OTel spec asks of instrumentation libraries.
+      return await this.#attempts(call, first, first + attempts - 1);
     } catch (error) {
       if (error instanceof Error) routeSpan.recordException(error);
       routeSpan.setStatus({ code: SpanStatusCode.ERROR, message: String(error) });
@@ -394,7 +393,7 @@ export class RoutingClient {
     cacheKey: string | undefined,
   ): Promise<CompleteResult> {
     const { request } = call;
-    const { route, decisions, budgetContext } = admission;
+    const { route, decisions } = admission;
     const chatRequest: ChatRequest = {
       model: route.model,
       messages: request.messages,
@@ -443,35 +442,58 @@ export class RoutingClient {
         continue;
       }
 
-      const cost = this.#pricing?.priceCall({
-        provider: route.provider,
-        model: response.model || route.model,
-        timestamp: startedAt,
-        usage: response.usage,
-      });
-      endCallSuccess(span, {
+      return this.#succeeded(call, selection, routing, admission, {
+        span,
         response,
-        cost,
+        startedAt,
         decisions: spanDecisions,
-        outputMessages: this.#capture ? this.#outputContent(response) : undefined,
+        cacheKey,
       });
-      // Spend and tokens count at the call's start, in the period its checks were made for.
-      if (budgetContext !== undefined && cost?.priced === true) {
-        this.#budgets?.record(budgetContext, cost.costNanos);
-      }
-      this.#quotas?.record(
-        route.provider,
-        response.usage.inputTokens + response.usage.outputTokens,
-        new Date(startedAt),
-      );
-      if (cacheKey !== undefined) this.#cache?.set(cacheKey, response, this.#clock.now());
-      return {
-        ...this.#result(call, routing, selection, route, response),
-        cost,
-        decisions: spanDecisions,
-        cacheHit: false,
-      };
     }
+  }
+
+  /** Prices a completed call, ends its span, and records its spend and tokens. */
+  #succeeded(
+    call: CallState,
+    selection: Selection,
+    routing: RoutingAttributes,
+    { route, budgetContext }: Admitted,
+    done: {
+      span: Span;
+      response: ChatResponse;
+      startedAt: number;
+      decisions: Decisions;
+      cacheKey: string | undefined;
+    },
+  ): CompleteResult {
+    const { response, startedAt, decisions } = done;
+    const cost = this.#pricing?.priceCall({
+      provider: route.provider,
+      model: response.model || route.model,
+      timestamp: startedAt,
+      usage: response.usage,
+    });
+    endCallSuccess(done.span, {
+      response,
+      cost,
+      decisions,
+      outputMessages: this.#capture ? this.#outputContent(response) : undefined,
+    });
+    // Spend and tokens count at the call's start, in the period its checks were made for.
+    if (budgetContext !== undefined && cost?.priced === true) {
+      this.#budgets?.record(budgetContext, cost.costNanos);
+    }
+    this.#quotas?.record(
+      route.provider,
+      response.usage.inputTokens + response.usage.outputTokens,
+      new Date(startedAt),
+    );
+    if (done.cacheKey !== undefined) this.#cache?.set(done.cacheKey, response, this.#clock.now());
+    return this.#result(call, routing, selection, route, response, {
+      cost,
+      decisions,
+      cacheHit: false,
+    });
   }
 
   /** A cache hit is a call span too: zero tokens used, zero cost, and the cost it saved. */
@@ -496,22 +518,22 @@ export class RoutingClient {
       cacheHit: { savedNanos },
       outputMessages: this.#capture ? this.#outputContent(cached) : undefined,
     });
-    return {
-      ...this.#result(call, routing, selection, route, cached),
+    return this.#result(call, routing, selection, route, cached, {
       decisions: {},
       cacheHit: true,
       savedNanos,
-    };
+    });
   }
 
-  /** What every result says about the route taken. */
+  /** What every result says about the route taken, and how the call went. */
   #result(
     call: CallState,
     routing: RoutingAttributes,
     selection: Selection,
     route: ModelRoute,
     response: ChatResponse,
-  ): Omit<CompleteResult, 'cost' | 'decisions' | 'cacheHit' | 'savedNanos'> {
+    outcome: Pick<CompleteResult, 'cost' | 'decisions' | 'cacheHit' | 'savedNanos'>,
+  ): CompleteResult {
     return {
       response,
       model: route.model,
@@ -522,6 +544,10 @@ export class RoutingClient {
       escalated: selection.escalated,
       escalatedFrom: selection.escalatedFrom,
       attempt: routing.attempt,
+      cost: outcome.cost,
+      decisions: outcome.decisions,
+      cacheHit: outcome.cacheHit,
+      savedNanos: outcome.savedNanos,
     };
   }
 

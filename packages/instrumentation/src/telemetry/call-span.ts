@@ -58,29 +58,41 @@ export interface CallStart {
   inputMessages?: string;
 }
 
-/** Starts the span of one provider call (name `chat <model>`, as the semconv names it). */
+/**
+ * Starts the span of one provider call (name `chat <model>`, as the semconv names it).
+ *
+ * Only the attributes a sampler may decide on (the semconv asks for them at creation) go
+ * through `startSpan`, which validates its attributes three times over; the rest are set on the
+ * started span one by one, validated once and without an intermediate object, and not at all
+ * when the span is not recording (sampled out, or no SDK registered).
+ */
 export function startCallSpan(tracer: Tracer, start: CallStart, parent?: Context): Span {
   const operation = start.operation ?? 'chat';
-  const attributes: Attributes = {
+  const sampled: Attributes = {
     [GenAi.OPERATION_NAME]: operation,
     [GenAi.PROVIDER_NAME]: start.provider,
     [GenAi.REQUEST_MODEL]: start.requestModel,
   };
-  if (start.stream !== undefined) attributes[GenAi.REQUEST_STREAM] = start.stream;
-  if (start.serverAddress) attributes[GenAi.SERVER_ADDRESS] = start.serverAddress;
-  if (start.maxTokens !== undefined) attributes[GenAi.REQUEST_MAX_TOKENS] = start.maxTokens;
-  if (start.temperature !== undefined) attributes[GenAi.REQUEST_TEMPERATURE] = start.temperature;
-  if (start.category) {
-    attributes[Agentmeter.CATEGORY] = start.category;
-    attributes[Agentmeter.CATEGORY_SOURCE] = CategorySource.EXPLICIT;
-  }
-  if (start.inputMessages !== undefined) attributes[GenAi.INPUT_MESSAGES] = start.inputMessages;
-  Object.assign(attributes, routingAttributes(start.routing), tenancyAttributes(start.tenancy));
-  return tracer.startSpan(
+  if (start.serverAddress) sampled[GenAi.SERVER_ADDRESS] = start.serverAddress;
+  const span = tracer.startSpan(
     `${operation} ${start.requestModel}`,
-    { kind: SpanKind.CLIENT, attributes },
+    { kind: SpanKind.CLIENT, attributes: sampled },
     parent,
   );
+  if (!span.isRecording()) return span;
+  if (start.stream !== undefined) span.setAttribute(GenAi.REQUEST_STREAM, start.stream);
+  if (start.maxTokens !== undefined) span.setAttribute(GenAi.REQUEST_MAX_TOKENS, start.maxTokens);
+  if (start.temperature !== undefined)
+    span.setAttribute(GenAi.REQUEST_TEMPERATURE, start.temperature);
+  if (start.routing !== undefined) setRouting(span, start.routing);
+  else if (start.category) {
+    span.setAttribute(Agentmeter.CATEGORY, start.category);
+    span.setAttribute(Agentmeter.CATEGORY_SOURCE, CategorySource.EXPLICIT);
+  }
+  if (start.tenancy !== undefined) setTenancy(span, start.tenancy);
+  if (start.inputMessages !== undefined)
+    span.setAttribute(GenAi.INPUT_MESSAGES, start.inputMessages);
+  return span;
 }
 
 export interface CallSuccess {
@@ -94,55 +106,55 @@ export interface CallSuccess {
   outputMessages?: string;
 }
 
+/** Ends a successful call's span; its status stays Unset, as the OTel spec asks of instrumentation. */
 export function endCallSuccess(span: Span, s: CallSuccess): void {
+  if (span.isRecording()) setSuccess(span, s);
+  span.end();
+}
+
+function setSuccess(span: Span, s: CallSuccess): void {
   const { response, cost } = s;
   const u = response.usage;
-  const attributes: Attributes = {
-    [GenAi.RESPONSE_MODEL]: response.model,
-    [GenAi.USAGE_INPUT_TOKENS]: u.inputTokens,
-    [GenAi.USAGE_OUTPUT_TOKENS]: u.outputTokens,
-    [GenAi.RESPONSE_FINISH_REASONS]: response.finishReasons,
-  };
-  if (response.responseId) attributes[GenAi.RESPONSE_ID] = response.responseId;
-  if (u.cacheReadTokens) attributes[GenAi.USAGE_CACHE_READ_INPUT_TOKENS] = u.cacheReadTokens;
-  if (u.cacheWriteTokens) attributes[GenAi.USAGE_CACHE_CREATION_INPUT_TOKENS] = u.cacheWriteTokens;
-  if (u.reasoningTokens) attributes[GenAi.USAGE_REASONING_OUTPUT_TOKENS] = u.reasoningTokens;
+  span.setAttribute(GenAi.RESPONSE_MODEL, response.model);
+  span.setAttribute(GenAi.USAGE_INPUT_TOKENS, u.inputTokens);
+  span.setAttribute(GenAi.USAGE_OUTPUT_TOKENS, u.outputTokens);
+  span.setAttribute(GenAi.RESPONSE_FINISH_REASONS, response.finishReasons);
+  if (response.responseId) span.setAttribute(GenAi.RESPONSE_ID, response.responseId);
+  if (u.cacheReadTokens) span.setAttribute(GenAi.USAGE_CACHE_READ_INPUT_TOKENS, u.cacheReadTokens);
+  if (u.cacheWriteTokens)
+    span.setAttribute(GenAi.USAGE_CACHE_CREATION_INPUT_TOKENS, u.cacheWriteTokens);
+  if (u.reasoningTokens) span.setAttribute(GenAi.USAGE_REASONING_OUTPUT_TOKENS, u.reasoningTokens);
   if (response.timeToFirstTokenMs !== undefined) {
-    attributes[Agentmeter.TIME_TO_FIRST_TOKEN_MS] = response.timeToFirstTokenMs;
+    span.setAttribute(Agentmeter.TIME_TO_FIRST_TOKEN_MS, response.timeToFirstTokenMs);
     // The semconv spelling, in seconds, for readers that know only it.
-    attributes[GenAi.RESPONSE_TIME_TO_FIRST_CHUNK] = response.timeToFirstTokenMs / 1000;
+    span.setAttribute(GenAi.RESPONSE_TIME_TO_FIRST_CHUNK, response.timeToFirstTokenMs / 1000);
   }
-  if (s.outputMessages !== undefined) attributes[GenAi.OUTPUT_MESSAGES] = s.outputMessages;
+  if (s.outputMessages !== undefined) span.setAttribute(GenAi.OUTPUT_MESSAGES, s.outputMessages);
   if (s.cacheHit) {
-    attributes[Agentmeter.RESPONSE_CACHE_HIT] = true;
-    attributes[Agentmeter.RESPONSE_CACHE_SAVED_USD] = nanosToUsd(s.cacheHit.savedNanos);
-    attributes[Agentmeter.COST_USD] = 0;
-    attributes[GenAi.USAGE_COST] = 0;
+    span.setAttribute(Agentmeter.RESPONSE_CACHE_HIT, true);
+    span.setAttribute(Agentmeter.RESPONSE_CACHE_SAVED_USD, nanosToUsd(s.cacheHit.savedNanos));
+    span.setAttribute(Agentmeter.COST_USD, 0);
+    span.setAttribute(GenAi.USAGE_COST, 0);
   } else if (cost?.priced) {
     const usd = nanosToUsd(cost.costNanos);
-    attributes[Agentmeter.COST_USD] = usd;
+    span.setAttribute(Agentmeter.COST_USD, usd);
     // Until the semconv has a cost key: the one Langfuse and OpenLIT read.
-    attributes[GenAi.USAGE_COST] = usd;
-    attributes[Agentmeter.COST_INPUT_USD] = nanosToUsd(cost.parts.input + cost.parts.request);
-    attributes[Agentmeter.COST_OUTPUT_USD] = nanosToUsd(cost.parts.output);
-    attributes[Agentmeter.COST_CACHE_READ_USD] = nanosToUsd(cost.parts.cacheRead);
-    attributes[Agentmeter.COST_CACHE_WRITE_USD] = nanosToUsd(cost.parts.cacheWrite);
+    span.setAttribute(GenAi.USAGE_COST, usd);
+    span.setAttribute(Agentmeter.COST_INPUT_USD, nanosToUsd(cost.parts.input + cost.parts.request));
+    span.setAttribute(Agentmeter.COST_OUTPUT_USD, nanosToUsd(cost.parts.output));
+    span.setAttribute(Agentmeter.COST_CACHE_READ_USD, nanosToUsd(cost.parts.cacheRead));
+    span.setAttribute(Agentmeter.COST_CACHE_WRITE_USD, nanosToUsd(cost.parts.cacheWrite));
   }
-  if (cost) attributes[Agentmeter.PRICE_VERSION] = cost.priceVersion;
-  Object.assign(attributes, decisionAttributes(s.decisions));
-  span.setAttributes(attributes);
-  span.setStatus({ code: SpanStatusCode.OK });
-  span.end();
+  if (cost) span.setAttribute(Agentmeter.PRICE_VERSION, cost.priceVersion);
+  if (s.decisions !== undefined) setDecisions(span, s.decisions);
 }
 
 /** Ends the span of a failed call (or of a call refused by a quota or budget before it was made). */
 export function endCallError(span: Span, error: unknown, decisions?: Decisions): void {
   const { type, category } = describeError(error);
-  span.setAttributes({
-    [GenAi.ERROR_TYPE]: type,
-    [Agentmeter.ERROR_CATEGORY]: category,
-    ...decisionAttributes(decisions),
-  });
+  span.setAttribute(GenAi.ERROR_TYPE, type);
+  span.setAttribute(Agentmeter.ERROR_CATEGORY, category);
+  if (decisions !== undefined) setDecisions(span, decisions);
   if (error instanceof Error) span.recordException(error);
   span.setStatus({
     code: SpanStatusCode.ERROR,
@@ -180,35 +192,27 @@ export function describeError(error: unknown): { type: string; category: string 
   };
 }
 
-function routingAttributes(r: RoutingAttributes | undefined): Attributes {
-  if (!r) return {};
-  const a: Attributes = {
-    [Agentmeter.CATEGORY]: r.category,
-    [Agentmeter.CATEGORY_SOURCE]: r.categorySource,
-    [Agentmeter.STRATEGY]: r.strategy,
-    [Agentmeter.ROLE]: r.role,
-    [Agentmeter.ATTEMPT]: r.attempt,
-    [Agentmeter.ESCALATED]: r.escalated,
-  };
-  if (r.escalatedFrom) a[Agentmeter.ESCALATED_FROM] = r.escalatedFrom;
-  if (r.escalationReason) a[Agentmeter.ESCALATION_REASON] = r.escalationReason;
-  return a;
+function setRouting(span: Span, r: RoutingAttributes): void {
+  span.setAttribute(Agentmeter.CATEGORY, r.category);
+  span.setAttribute(Agentmeter.CATEGORY_SOURCE, r.categorySource);
+  span.setAttribute(Agentmeter.STRATEGY, r.strategy);
+  span.setAttribute(Agentmeter.ROLE, r.role);
+  span.setAttribute(Agentmeter.ATTEMPT, r.attempt);
+  span.setAttribute(Agentmeter.ESCALATED, r.escalated);
+  if (r.escalatedFrom) span.setAttribute(Agentmeter.ESCALATED_FROM, r.escalatedFrom);
+  if (r.escalationReason) span.setAttribute(Agentmeter.ESCALATION_REASON, r.escalationReason);
 }
 
-function tenancyAttributes(t: Tenancy | undefined): Attributes {
-  const a: Attributes = {};
-  if (t?.project) a[Agentmeter.PROJECT] = t.project;
-  if (t?.user) a[Agentmeter.USER] = t.user;
-  if (t?.agent) a[Agentmeter.AGENT] = t.agent;
-  if (t?.workflow) a[Agentmeter.WORKFLOW] = t.workflow;
-  return a;
+function setTenancy(span: Span, t: Tenancy): void {
+  if (t.project) span.setAttribute(Agentmeter.PROJECT, t.project);
+  if (t.user) span.setAttribute(Agentmeter.USER, t.user);
+  if (t.agent) span.setAttribute(Agentmeter.AGENT, t.agent);
+  if (t.workflow) span.setAttribute(Agentmeter.WORKFLOW, t.workflow);
 }
 
-function decisionAttributes(d: Decisions | undefined): Attributes {
-  const a: Attributes = {};
-  if (d?.quota) a[Agentmeter.QUOTA_DECISION] = d.quota;
-  if (d?.budget) a[Agentmeter.BUDGET_DECISION] = d.budget;
-  if (d?.budgetId) a[Agentmeter.BUDGET_ID] = d.budgetId;
-  if (d?.rateLimit) a[Agentmeter.RATE_LIMIT_DECISION] = d.rateLimit;
-  return a;
+function setDecisions(span: Span, d: Decisions): void {
+  if (d.quota) span.setAttribute(Agentmeter.QUOTA_DECISION, d.quota);
+  if (d.budget) span.setAttribute(Agentmeter.BUDGET_DECISION, d.budget);
+  if (d.budgetId) span.setAttribute(Agentmeter.BUDGET_ID, d.budgetId);
+  if (d.rateLimit) span.setAttribute(Agentmeter.RATE_LIMIT_DECISION, d.rateLimit);
 }
