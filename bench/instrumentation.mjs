@@ -9,7 +9,7 @@
 // processing count, network export does not.
 //
 // Usage: npx tsc -b packages/instrumentation && node bench/instrumentation.mjs
-//        [--calls 5000] [--rounds 5] [--warmup 2000]
+//        [--calls 5000] [--rounds 5] [--warmup 10000] [--only routed,routed-no-http,...]
 //        node bench/instrumentation.mjs --scenario routed --url http://127.0.0.1:PORT (one child)
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -219,6 +219,11 @@ async function timed(call) {
 }
 
 const BLOCK = 25; // calls per alternating block
+const WARMUP_STEP = 1000; // warm-up calls per point of the warm-up curve
+
+function medianOf(values) {
+  return Float64Array.from(values).sort()[values.length >> 1];
+}
 
 /** Runs `n` calls of `fn`, each timed into `into` from `at`; returns the process CPU µs spent. */
 async function block(fn, n, into, at) {
@@ -230,9 +235,17 @@ async function block(fn, n, into, at) {
 
 async function runChild(scenario, url, calls, warmup) {
   const { call, pair } = await setup(scenario, url);
-  for (let i = 0; i < warmup; i++) {
-    await call();
-    if (pair) await pair();
+  // Warm-up, timed too when there is a pair: the JIT's progress per WARMUP_STEP calls.
+  const warmupCurve = [];
+  for (let at = 0; at < warmup; at += WARMUP_STEP) {
+    const n = Math.min(WARMUP_STEP, warmup - at);
+    const c = new Float64Array(n);
+    const b = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      c[i] = await timed(call);
+      if (pair) b[i] = await timed(pair);
+    }
+    if (pair) warmupCurve.push(medianOf(c) - medianOf(b));
   }
   // With a same-process bare call (ours only: the peers patch the SDK globally), the two run in
   // alternating blocks of BLOCK calls, which goes first swapped every block. The process CPU time
@@ -255,6 +268,7 @@ async function runChild(scenario, url, calls, warmup) {
       pairCpuPerCall: pair ? pairCpu / calls : undefined,
       samples: Array.from(samples),
       pairSamples: pairSamples && Array.from(pairSamples),
+      warmupCurve,
     }),
     // exit once written (a pipe is asynchronous): the peers' batch processors and timers would
     // otherwise keep the child alive
@@ -307,7 +321,7 @@ function child(scenario, url, calls, warmup, sink) {
 async function runParent() {
   const calls = Number(arg('calls', '5000'));
   const rounds = Number(arg('rounds', '5'));
-  const warmup = Number(arg('warmup', '2000'));
+  const warmup = Number(arg('warmup', '10000'));
   const perRound = Math.ceil(calls / rounds);
   const provider = await startFakeOpenAI();
   const sink = await startFakeOpenAI(); // OTLP/HTTP sink: 200 {} for every export
@@ -325,11 +339,15 @@ async function runParent() {
       `skipping ${missing.join(', ')}: npm install --no-save @traceloop/node-server-sdk@0.27.0 openlit@1.15.0`,
     );
   }
-  const names = Object.keys(SCENARIOS).filter((n) => !missing.includes(n));
+  const only = arg('only', '').split(',').filter(Boolean);
+  const names = Object.keys(SCENARIOS).filter(
+    (n) => !missing.includes(n) && (only.length === 0 || only.includes(n)),
+  );
   const samples = Object.fromEntries(names.map((n) => [n, []]));
   const errors = {};
   const spans = {};
   const pairs = {};
+  const curves = {}; // per round: added p50 per WARMUP_STEP warm-up calls
   const cpus = {}; // per round: process CPU µs per call
   const pairCpus = {};
   for (let r = 0; r < rounds; r++) {
@@ -345,6 +363,7 @@ async function runParent() {
         if (res.pairSamples) (pairs[name] ??= { call: [], bare: [] }).bare.push(...res.pairSamples);
         if (res.pairSamples) pairs[name].call.push(...res.samples);
         spans[name] = (spans[name] ?? 0) + res.exportedSpans;
+        if (res.warmupCurve.length > 0) (curves[name] ??= []).push(res.warmupCurve);
       }
     }
   }
@@ -422,6 +441,17 @@ async function runParent() {
     const [cpu, bCpu] = [median(cpus[name]), median(pairCpus[name])];
     console.log(
       `| ${SCENARIOS[name].label} | ${f(c50)} | ${f(b50)} | ${f(c50 - b50)} | ${f(c99)} | ${f(b99)} | ${f(c99 - b99)} | ${f(cpu)} | ${f(bCpu)} | ${f(cpu - bCpu)} |`,
+    );
+  }
+  console.log('');
+  console.log(
+    `Warm-up: added p50 µs per ${WARMUP_STEP} warm-up calls (median over rounds), until the JIT settles:`,
+  );
+  console.log('');
+  for (const [name, rounds] of Object.entries(curves)) {
+    const points = rounds[0].map((_, i) => median(rounds.map((curve) => curve[i])));
+    console.log(
+      `- ${SCENARIOS[name].label}: ${points.map((v, i) => `${(i + 1) * WARMUP_STEP}: ${f(v)}`).join(', ')}`,
     );
   }
   console.log('');
