@@ -16,7 +16,7 @@ import {
   type ReadableSpan,
   type SpanExporter,
 } from '@opentelemetry/sdk-trace-base';
-import { Agentmeter, GenAi } from '@agentmeter/shared';
+import { Agentmeter, GenAi } from '@agentmeter/conventions';
 import { startProduct, type Running } from './helpers.js';
 
 let product: Running;

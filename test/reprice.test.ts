@@ -14,7 +14,8 @@ import {
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import { loadPricing, type PriceCatalog } from '@agentmeter/pricing';
-import { Agentmeter, DEFAULT_RETENTION, GenAi } from '@agentmeter/shared';
+import { Agentmeter, GenAi } from '@agentmeter/conventions';
+import { DEFAULT_RETENTION } from '@agentmeter/shared';
 import { reprice, RepriceError } from 'agentmeter';
 import { startProduct, type Running } from './helpers.js';
 

@@ -8,7 +8,8 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { startServices, type Services } from 'agentmeter';
-import { GenAi, parseConfig } from '@agentmeter/shared';
+import { GenAi } from '@agentmeter/conventions';
+import { parseConfig } from '@agentmeter/shared';
 import { startProduct, type Running } from './helpers.js';
 
 let server: Running;

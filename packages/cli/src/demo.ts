@@ -9,7 +9,13 @@ import { trace, SpanKind, SpanStatusCode, type Tracer } from '@opentelemetry/api
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { Agentmeter, CategorySource, ErrorCategory, GenAi, Resource } from '@agentmeter/shared';
+import {
+  Agentmeter,
+  CategorySource,
+  ErrorCategory,
+  GenAi,
+  Resource,
+} from '@agentmeter/conventions';
 
 export interface DemoOptions {
   url: string;

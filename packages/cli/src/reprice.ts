@@ -21,14 +21,8 @@
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { PriceCatalog } from '@agentmeter/pricing';
-import {
-  CostSource,
-  nanosToDecimalString,
-  queryRows,
-  rollupFromSpansInsert,
-  Tables,
-  type SchemaOptions,
-} from '@agentmeter/shared';
+import { CostSource, nanosToDecimalString } from '@agentmeter/conventions';
+import { queryRows, rollupFromSpansInsert, Tables, type SchemaOptions } from '@agentmeter/shared';
 import { catalogCost } from '@agentmeter/ingester';
 
 export type RepriceErrorCode =

@@ -3,7 +3,7 @@
  * without a cost) and by `agentmeter reprice` (for stored spans).
  */
 import type { PriceCatalog } from '@agentmeter/pricing';
-import { CostSource, type CostSourceValue } from '@agentmeter/shared/attributes';
+import { CostSource, type CostSourceValue } from '@agentmeter/conventions';
 
 /** What prices a span: provider, models, start time and semconv token counts. */
 export interface SpanUsage {

@@ -18,8 +18,8 @@ import {
   PROVIDER_RENAMES,
   Resource,
   usdToNanos,
-  type LlmSpanRow,
-} from '@agentmeter/shared';
+} from '@agentmeter/conventions';
+import { type LlmSpanRow } from '@agentmeter/shared';
 import type { PriceCatalog } from '@agentmeter/pricing';
 import { catalogCost, type SpanCost } from './catalog-cost.js';
 import type { AttributeValue, Attributes, DecodedSpan, DecodedTraceRequest } from './otlp/types.js';

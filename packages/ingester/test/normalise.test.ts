@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Agentmeter, Deprecated, Foreign, GenAi } from '@agentmeter/shared';
+import { Agentmeter, Deprecated, Foreign, GenAi } from '@agentmeter/conventions';
 import { Normaliser, type SpanPricer } from '../src/normalise.js';
 import type { Attributes, DecodedSpan, DecodedTraceRequest } from '../src/otlp/types.js';
 

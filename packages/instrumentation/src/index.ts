@@ -2,7 +2,7 @@ export * from './types.js';
 export * from './telemetry/call-span.js';
 export { loadRoutingConfig, parseRoutingConfig } from './config/load.js';
 export { RoutingConfigError, type RoutingConfigErrorCode } from './config/errors.js';
-export type { Problem as RoutingConfigProblem } from '@agentmeter/shared/problems';
+export type { Problem as RoutingConfigProblem } from '@agentmeter/conventions';
 export {
   RoutingConfigSchema,
   STRATEGIES,

@@ -15,7 +15,7 @@
 import { createRequire } from 'node:module';
 import { context, diag, propagation, trace, type Attributes } from '@opentelemetry/api';
 import type { NodeSDK, NodeSDKConfiguration } from '@opentelemetry/sdk-node';
-import { Resource } from '@agentmeter/shared/attributes';
+import { Resource } from '@agentmeter/conventions';
 
 type SdkModule = typeof import('@opentelemetry/sdk-node');
 type SpanExporter = NodeSDKConfiguration['traceExporter'];

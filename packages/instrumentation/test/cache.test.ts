@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Agentmeter, GenAi } from '@agentmeter/shared/attributes';
+import { Agentmeter, GenAi } from '@agentmeter/conventions';
 import { loadPricing, type PriceCatalog } from '@agentmeter/pricing';
 import { ResponseCache } from '../src/response-cache.js';
 import { RoutingClient } from '../src/routing/routing-client.js';

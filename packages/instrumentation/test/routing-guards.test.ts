@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SpanStatusCode } from '@opentelemetry/api';
-import { Agentmeter, ErrorCategory, GenAi } from '@agentmeter/shared/attributes';
+import { Agentmeter, ErrorCategory, GenAi } from '@agentmeter/conventions';
 import { loadPricing, type PriceCatalog } from '@agentmeter/pricing';
 import { RoutingClient, type RoutingClientOptions } from '../src/routing/routing-client.js';
 import { BudgetBlockError, QuotaBlockError } from '../src/budget/errors.js';

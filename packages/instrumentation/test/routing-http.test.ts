@@ -4,7 +4,7 @@
  * headers, error bodies and each provider's own usage convention.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { Agentmeter, GenAi } from '@agentmeter/shared/attributes';
+import { Agentmeter, GenAi } from '@agentmeter/conventions';
 import { loadPricing, type PriceCatalog } from '@agentmeter/pricing';
 import { anthropicProvider } from '../src/providers/anthropic.js';
 import { openAIProvider } from '../src/providers/openai.js';

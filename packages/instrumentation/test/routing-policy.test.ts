@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Agentmeter, GenAi } from '@agentmeter/shared/attributes';
+import { Agentmeter, GenAi } from '@agentmeter/conventions';
 import { RoutingClient } from '../src/routing/routing-client.js';
 import { RoutingError } from '../src/routing/errors.js';
 import { loadRoutingConfig } from '../src/config/load.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SpanStatusCode } from '@opentelemetry/api';
-import { Agentmeter, GenAi } from '@agentmeter/shared/attributes';
+import { Agentmeter, GenAi } from '@agentmeter/conventions';
 import { RoutingClient, type RoutingClientOptions } from '../src/routing/routing-client.js';
 import type { RoutingConfigInput } from '../src/config/schema.js';
 import { FakeClock, ScriptedProvider, messages, testConfig, tracing } from './routing-fixtures.js';

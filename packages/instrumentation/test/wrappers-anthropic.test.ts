@@ -16,7 +16,7 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { loadPricing, type PriceCatalog } from '@agentmeter/pricing';
-import { Agentmeter, GenAi } from '@agentmeter/shared/attributes';
+import { Agentmeter, GenAi } from '@agentmeter/conventions';
 import { instrumentAnthropic } from '../src/wrappers/anthropic.js';
 import type { InstrumentOptions } from '../src/wrappers/options.js';
 import { fakeErrors, startFakeProvider, type FakeProvider } from './support/fake-provider.js';

@@ -14,7 +14,7 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { loadPricing, type PriceCatalog } from '@agentmeter/pricing';
-import { Agentmeter, GenAi } from '@agentmeter/shared/attributes';
+import { Agentmeter, GenAi } from '@agentmeter/conventions';
 import { instrumentOpenAI, type InstrumentOpenAIOptions } from '../src/wrappers/openai.js';
 import { fakeErrors, startFakeProvider, type FakeProvider } from './support/fake-provider.js';
 

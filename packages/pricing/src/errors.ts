@@ -1,4 +1,4 @@
-import { ProblemsError, type Problem } from '@agentmeter/shared/problems';
+import { ProblemsError, type Problem } from '@agentmeter/conventions';
 
 export type { Problem };
 

@@ -1,5 +1,5 @@
 /** Provider names: semconv names and aliases, the unknown-provider rule, and seed 003's providers. */
-import { PROVIDER_RENAMES } from '@agentmeter/shared';
+import { PROVIDER_RENAMES } from '@agentmeter/conventions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type PriceCatalog, loadPricing } from '../src/index.js';
 

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { issuesToProblems, ProblemsError, type Problem } from './problems.js';
+import { issuesToProblems, ProblemsError, type Problem } from '@agentmeter/conventions';
 import { DEFAULT_DATABASE, DEFAULT_RETENTION } from './schema/tables.js';
 
 const port = z.number().int().min(0).max(65535);

@@ -1,7 +1,3 @@
-export * from './attributes.js';
-export * from './money.js';
-export * from './errors.js';
-export * from './problems.js';
 export * from './config.js';
 export * from './store.js';
 export { UnscopedSettingsError } from './scoped-settings.js';

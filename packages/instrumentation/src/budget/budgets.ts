@@ -27,7 +27,7 @@ import {
   type Scope,
   type ValueMatcher,
 } from './scope.js';
-import { usdToNanos } from '@agentmeter/shared/money';
+import { usdToNanos } from '@agentmeter/conventions';
 import type { GuardAction, GuardContext, GuardDecision } from '../types.js';
 import { formatUsd } from './usd.js';
 

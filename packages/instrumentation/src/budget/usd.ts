@@ -1,4 +1,4 @@
-import { nanosToDecimalString } from '@agentmeter/shared/money';
+import { nanosToDecimalString } from '@agentmeter/conventions';
 
 /** `$12.50`, `$0.000125`: integer nano-USD as exact dollars, at least cents. */
 export function formatUsd(nanos: number): string {

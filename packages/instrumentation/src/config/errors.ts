@@ -1,4 +1,4 @@
-import { ProblemsError } from '@agentmeter/shared/problems';
+import { ProblemsError } from '@agentmeter/conventions';
 
 export type RoutingConfigErrorCode =
   /** The file could not be read or is not valid YAML. */

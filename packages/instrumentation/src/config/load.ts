@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import { RoutingConfigError } from './errors.js';
-import { issuesToProblems } from '@agentmeter/shared/problems';
+import { issuesToProblems } from '@agentmeter/conventions';
 import { referenceProblems } from './references.js';
 import { type RoutingConfig, RoutingConfigSchema } from './schema.js';
 

@@ -4,7 +4,7 @@
  * roles of their policy. They walk the raw input defensively so that they run even when the
  * shape has problems too, and a bad file is refused with every problem in one message.
  */
-import { formatPath, type Problem } from '@agentmeter/shared/problems';
+import { formatPath, type Problem } from '@agentmeter/conventions';
 import { PRIMARY_SUFFIX } from './schema.js';
 
 type Path = (string | number)[];

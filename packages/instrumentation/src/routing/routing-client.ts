@@ -18,7 +18,7 @@ import {
   type Span,
   type Tracer,
 } from '@opentelemetry/api';
-import { CategorySource } from '@agentmeter/shared/attributes';
+import { CategorySource } from '@agentmeter/conventions';
 import { loadPricing, type PriceCatalog, type PriceResult } from '@agentmeter/pricing';
 import type { RoutingConfig } from '../config/schema.js';
 import { quotaAction } from '../budget/quota-action.js';

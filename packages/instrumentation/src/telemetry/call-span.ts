@@ -11,9 +11,9 @@ import {
   type Span,
   type Tracer,
 } from '@opentelemetry/api';
-import { Agentmeter, CategorySource, GenAi, ErrorCategory } from '@agentmeter/shared/attributes';
-import { classifyError } from '@agentmeter/shared/errors';
-import { nanosToUsd } from '@agentmeter/shared/money';
+import { Agentmeter, CategorySource, GenAi, ErrorCategory } from '@agentmeter/conventions';
+import { classifyError } from '@agentmeter/conventions';
+import { nanosToUsd } from '@agentmeter/conventions';
 import type { PriceResult } from '@agentmeter/pricing';
 import { ProviderError, type ChatResponse } from '../types.js';
 

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { PricingError } from '../errors.js';
-import { issuesToProblems } from '@agentmeter/shared/problems';
+import { issuesToProblems } from '@agentmeter/conventions';
 import { KIND_NAMES } from './litellm.js';
 
 const AllowlistSchema = z.array(

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
-import { issuesToProblems } from '@agentmeter/shared/problems';
+import { issuesToProblems } from '@agentmeter/conventions';
 import { PricingError } from '../errors.js';
 import { type Overrides, OverridesSchema } from './schema.js';
 

@@ -1,0 +1,4 @@
+export * from './attributes.js';
+export * from './money.js';
+export * from './errors.js';
+export * from './problems.js';
