@@ -95,10 +95,11 @@ function instance(name: string, exportDelayMs: number, ingestLagMs: number): Ins
     ingestLagMs,
   });
   const budgets = new BudgetEngine({ budgets: CONFIG.budgets ?? [], ledger });
+  // Run in reverse: export what is left, stop reading, then close the client.
   closers.push(
-    () => tracerProvider.shutdown(),
-    () => ledger.stop(),
     () => client.close(),
+    () => ledger.stop(),
+    () => tracerProvider.shutdown(),
   );
   return {
     name,
@@ -183,8 +184,7 @@ describe('a budget shared by two routing instances through ClickHouse', () => {
       timeout: 10_000,
     });
     const incidents = await product.rows<Record<string, unknown>>(
-      `SELECT status, error_category, budget_decision,
-              attributes['agentmeter.budget.id'] AS budget_id, toString(cost_usd) AS cost
+      `SELECT status, error_category, budget_decision, budget_id, toString(cost_usd) AS cost
        FROM agentmeter.llm_spans WHERE service_name = 'fleet-b' AND status = 'error'`,
     );
     expect(incidents).toEqual([

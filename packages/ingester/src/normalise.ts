@@ -75,6 +75,7 @@ interface Collected {
   cacheSavedNanos: number;
   quotaDecision: string;
   budgetDecision: string;
+  budgetId: string;
   rateLimitDecision: string;
   project: string;
   user: string;
@@ -116,6 +117,7 @@ function emptyCollected(): Collected {
     cacheSavedNanos: 0,
     quotaDecision: '',
     budgetDecision: '',
+    budgetId: '',
     rateLimitDecision: '',
     project: '',
     user: '',
@@ -197,6 +199,7 @@ const READERS = new Map<string, Reader>([
   [Agentmeter.RESPONSE_CACHE_SAVED_USD, (c, v) => (c.cacheSavedNanos = usdOrUndefined(v) ?? 0)],
   [Agentmeter.QUOTA_DECISION, (c, v) => (c.quotaDecision = str(v))],
   [Agentmeter.BUDGET_DECISION, (c, v) => (c.budgetDecision = str(v))],
+  [Agentmeter.BUDGET_ID, (c, v) => (c.budgetId = str(v))],
   [Agentmeter.RATE_LIMIT_DECISION, (c, v) => (c.rateLimitDecision = str(v))],
   [Agentmeter.PROJECT, (c, v) => (c.project = str(v))],
   [Agentmeter.USER, (c, v) => (c.user = str(v))],
@@ -350,6 +353,7 @@ export class Normaliser {
       cache_saved_usd: nanosToDecimalString(c.cacheSavedNanos),
       quota_decision: c.quotaDecision,
       budget_decision: c.budgetDecision,
+      budget_id: c.budgetId,
       rate_limit_decision: c.rateLimitDecision,
       project: c.project,
       user_id: c.user,

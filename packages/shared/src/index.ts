@@ -9,6 +9,7 @@ export {
   Tables,
   viewName,
   schemaV1,
+  schemaV2,
   retentionTargets,
   rollupFromSpansInsert,
   type RetentionDays,

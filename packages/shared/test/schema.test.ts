@@ -8,9 +8,11 @@ import {
   openStore,
   queryRows,
   schemaV1,
+  schemaV2,
   type SchemaOptions,
   type Store,
 } from '../src/index.js';
+import { migrationsTable } from '../src/schema/tables.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'agentmeter-schema-'));
 let store: Store;
@@ -27,7 +29,7 @@ afterAll(async () => {
 describe('schema migrations on the embedded engine', () => {
   it('creates the schema once; a second start applies nothing and changes nothing', async () => {
     const first = await migrate(store.client, options);
-    expect(first.applied).toEqual([1]);
+    expect(first.applied).toEqual([1, 2]);
     const tables = async () =>
       queryRows<{ name: string; engine: string; create_table_query: string }>(
         store.client,
@@ -48,7 +50,7 @@ describe('schema migrations on the embedded engine', () => {
       'schema_migrations:ReplacingMergeTree',
     ]);
     const second = await migrate(store.client, options);
-    expect(second).toEqual({ applied: [], current: 1, retentionChanged: [] });
+    expect(second).toEqual({ applied: [], current: 2, retentionChanged: [] });
     expect(await tables()).toEqual(before);
   });
 
@@ -140,6 +142,72 @@ describe('exactly-once rollups', () => {
               (SELECT sum(requests) FROM agentmeter.llm_usage_1d WHERE project = 'dedup') AS d`,
     );
     expect(Object.values(counts!).map(Number)).toEqual([3, 3, 3, 3]);
+  });
+});
+
+describe('schema version 2 (llm_spans.budget_id)', () => {
+  it('upgrades a version-1 database in place: old rows read budget_id as empty, new ones keep it', async () => {
+    // A database as version 1 left it (its statements, the migration recorded), beside the
+    // current one in the same engine.
+    const v1: SchemaOptions = { ...options, database: 'upgraded' };
+    for (const statement of schemaV1(v1)) await store.client.command({ query: statement });
+    await store.client.command({ query: migrationsTable(v1) });
+    await store.client.insert({
+      table: 'upgraded.schema_migrations',
+      values: [{ version: 1, name: 'v1' }],
+      format: 'JSONEachRow',
+    });
+    const now = (BigInt(Date.now()) * 1_000_000n).toString();
+    const span = (id: string, extra: Record<string, string> = {}) => ({
+      timestamp: now,
+      trace_id: 'ab'.repeat(16),
+      span_id: id,
+      budget_decision: 'blocked',
+      ...extra,
+    });
+    await store.client.insert({
+      table: 'upgraded.llm_spans',
+      values: [span('0000000000000001')],
+      format: 'JSONEachRow',
+    });
+
+    expect((await migrate(store.client, v1)).applied).toEqual([2]);
+    await store.client.insert({
+      table: 'upgraded.llm_spans',
+      values: [span('0000000000000002', { budget_id: 'team-daily' })],
+      format: 'JSONEachRow',
+    });
+    expect(
+      await queryRows(
+        store.client,
+        'SELECT span_id, budget_id FROM upgraded.llm_spans ORDER BY span_id',
+      ),
+    ).toEqual([
+      { span_id: '0000000000000001', budget_id: '' },
+      { span_id: '0000000000000002', budget_id: 'team-daily' },
+    ]);
+    const columns = await queryRows<{ name: string; type: string; position: string }>(
+      store.client,
+      `SELECT name, type, toString(position) AS position FROM system.columns
+       WHERE database = 'upgraded' AND table = 'llm_spans' AND name IN ('budget_decision', 'budget_id')
+       ORDER BY position`,
+    );
+    expect(columns.map((c) => [c.name, c.type])).toEqual([
+      ['budget_decision', 'LowCardinality(String)'],
+      ['budget_id', 'LowCardinality(String)'],
+    ]);
+    expect(Number(columns[1]!.position)).toBe(Number(columns[0]!.position) + 1);
+    expect((await migrate(store.client, v1)).applied).toEqual([]);
+  });
+
+  it('adds the column to the local and the Distributed table in a cluster', () => {
+    expect(schemaV2({ ...options, cluster: 'llm' })).toEqual([
+      'ALTER TABLE agentmeter.llm_spans_local ON CLUSTER llm ADD COLUMN IF NOT EXISTS budget_id LowCardinality(String) AFTER budget_decision',
+      'ALTER TABLE agentmeter.llm_spans ON CLUSTER llm ADD COLUMN IF NOT EXISTS budget_id LowCardinality(String) AFTER budget_decision',
+    ]);
+    expect(schemaV2(options)).toEqual([
+      'ALTER TABLE agentmeter.llm_spans ADD COLUMN IF NOT EXISTS budget_id LowCardinality(String) AFTER budget_decision',
+    ]);
   });
 });
 

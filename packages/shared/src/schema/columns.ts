@@ -55,6 +55,7 @@ export interface LlmSpanRow {
   cache_saved_usd: string;
   quota_decision: string;
   budget_decision: string;
+  budget_id: string;
   rate_limit_decision: string;
   project: string;
   user_id: string;
@@ -115,6 +116,7 @@ export const LLM_SPAN_COLUMNS = [
   'cache_saved_usd',
   'quota_decision',
   'budget_decision',
+  'budget_id',
   'rate_limit_decision',
   'project',
   'user_id',

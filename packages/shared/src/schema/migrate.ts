@@ -11,6 +11,7 @@ import {
   migrationsTable,
   retentionTargets,
   schemaV1,
+  schemaV2,
   Tables,
   type SchemaOptions,
 } from './tables.js';
@@ -23,6 +24,7 @@ export interface Migration {
 
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'llm_spans and the 1m/1h/1d rollup ladder', statements: schemaV1 },
+  { version: 2, name: 'llm_spans.budget_id', statements: schemaV2 },
 ];
 
 export interface MigrationReport {

@@ -328,6 +328,21 @@ GROUP BY bucket, ${DIMS}`,
   return out;
 }
 
+/**
+ * Statements of schema version 2: `llm_spans.budget_id`, the budget that decided a call (the one
+ * that blocked, downgraded or alerted it), read from `agentmeter.budget.id`. In a cluster the
+ * Distributed table gets the column too: it does not follow its local table's ALTERs.
+ */
+export function schemaV2(o: SchemaOptions): string[] {
+  const n = new Naming(o);
+  const addBudgetId = (table: string) =>
+    `ALTER TABLE ${table}${n.onCluster} ADD COLUMN IF NOT EXISTS budget_id LowCardinality(String) AFTER budget_decision`;
+  return [
+    addBudgetId(n.storage(Tables.SPANS)),
+    ...(o.cluster ? [addBudgetId(n.public(Tables.SPANS))] : []),
+  ];
+}
+
 /** The TTL each table should have under the configured retention. */
 export function retentionTargets(
   o: SchemaOptions,
