@@ -69,7 +69,7 @@ describe('routed calls through the real ingester', () => {
         role: 'builder',
         messages,
         attempt,
-        tenancy: { project: 'routed' },
+        tenancy: { project: 'routed', conversation: 'thread-42' },
       });
       expect(res.escalated).toBe(attempt === 2);
       if (res.cost?.priced) routedNanos += res.cost.costNanos;
@@ -78,7 +78,8 @@ describe('routed calls through the real ingester', () => {
 
     const rows = await product.rows<Record<string, string | number | boolean>>(
       `SELECT request_model, escalated, escalated_from, category, category_source, strategy, attempt,
-              input_tokens, cache_read_tokens, output_tokens, cost_source, toString(cost_usd) AS cost
+              input_tokens, cache_read_tokens, output_tokens, cost_source, toString(cost_usd) AS cost,
+              conversation_id
        FROM agentmeter.llm_spans WHERE service_name = 'routed-agent' ORDER BY attempt, span_id`,
     );
     // The routing span carries no gen_ai.* attribute: only the 15 provider calls are stored.
@@ -90,6 +91,7 @@ describe('routed calls through the real ingester', () => {
         category_source: 'explicit',
         strategy: 'cheap_first',
         cost_source: 'span',
+        conversation_id: 'thread-42',
       });
       expect(r).toMatchObject({ input_tokens: 2000, cache_read_tokens: 1000, output_tokens: 300 });
       if (r['escalated'])

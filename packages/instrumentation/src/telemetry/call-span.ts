@@ -33,6 +33,8 @@ export interface Tenancy {
   user?: string;
   agent?: string;
   workflow?: string;
+  /** The session or thread the call belongs to: `gen_ai.conversation.id` (stored as `conversation_id`). */
+  conversation?: string;
 }
 
 export interface Decisions {
@@ -208,6 +210,7 @@ function setTenancy(span: Span, t: Tenancy): void {
   if (t.user) span.setAttribute(Agentmeter.USER, t.user);
   if (t.agent) span.setAttribute(Agentmeter.AGENT, t.agent);
   if (t.workflow) span.setAttribute(Agentmeter.WORKFLOW, t.workflow);
+  if (t.conversation) span.setAttribute(GenAi.CONVERSATION_ID, t.conversation);
 }
 
 function setDecisions(span: Span, d: Decisions): void {
