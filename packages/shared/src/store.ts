@@ -7,6 +7,7 @@ import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { createChdbConnection } from 'chdb/connection';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { rawInserts } from './raw-inserts.js';
 import { scopeSettings } from './scoped-settings.js';
 
 export interface StoreOptions {
@@ -46,7 +47,9 @@ export function openStore(o: StoreOptions): Store {
   const connection = createChdbConnection({ path: dataPath }) as unknown as Parameters<
     typeof scopeSettings
   >[0];
-  const client = createClient({ connection: scopeSettings(connection) });
+  // Inserts first take chdb's raw passthrough (their settings scoped by chdb), everything else
+  // has its settings scoped by `scopeSettings`.
+  const client = createClient({ connection: rawInserts(scopeSettings(connection)) });
   return { client, mode: 'embedded', dataPath, close: () => client.close() };
 }
 
