@@ -7,7 +7,6 @@ import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { createChdbConnection } from 'chdb/connection';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { rawInserts } from './raw-inserts.js';
 import { scopeSettings } from './scoped-settings.js';
 
 export interface StoreOptions {
@@ -47,9 +46,7 @@ export function openStore(o: StoreOptions): Store {
   const connection = createChdbConnection({ path: dataPath }) as unknown as Parameters<
     typeof scopeSettings
   >[0];
-  // Inserts first take chdb's raw passthrough (their settings scoped by chdb), everything else
-  // has its settings scoped by `scopeSettings`.
-  const client = createClient({ connection: rawInserts(scopeSettings(connection)) });
+  const client = createClient({ connection: scopeSettings(connection) });
   return { client, mode: 'embedded', dataPath, close: () => client.close() };
 }
 

@@ -43,44 +43,6 @@ describe('embedded store: per-call settings stay with the call', () => {
     ).toEqual([{ t: '' }]);
   });
 
-  it('stores inserts of every shape the client builds, and reports the rows written', async () => {
-    await store.client.command({
-      query:
-        'CREATE TABLE default.shapes (x UInt32, y UInt32 DEFAULT 7) ENGINE = MergeTree ORDER BY x',
-    });
-    // Raw passthrough: INSERT INTO t (cols) FORMAT f, in formats it accepts.
-    const compact = await store.client.insert({
-      table: 'default.shapes',
-      values: [
-        [1, 1],
-        [2, 2],
-      ],
-      format: 'JSONCompactEachRow',
-      columns: ['x', 'y'],
-    });
-    expect(compact.summary?.written_rows).toBe('2');
-    await store.client.insert({
-      table: 'default.shapes',
-      values: [{ x: 3 }],
-      format: 'JSONEachRow',
-    });
-    // Not a passthrough shape (nested parentheses): chdb's own insert path, unchanged.
-    await store.client.insert({
-      table: 'default.shapes',
-      values: [[4]],
-      format: 'JSONCompactEachRow',
-      columns: { except: ['y'] },
-    });
-    // No rows: nothing to do, no error.
-    await store.client.insert({ table: 'default.shapes', values: [], format: 'JSONEachRow' });
-    expect(await queryRows(store.client, 'SELECT x, y FROM default.shapes ORDER BY x')).toEqual([
-      { x: 1, y: 1 },
-      { x: 2, y: 2 },
-      { x: 3, y: 7 },
-      { x: 4, y: 7 },
-    ]);
-  });
-
   it('applies a query setting to that query only', async () => {
     const rs = await store.client.query({
       query: "SELECT getSetting('max_threads') AS n",
