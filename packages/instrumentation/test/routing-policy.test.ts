@@ -1,4 +1,14 @@
 import { describe, expect, it } from 'vitest';
+import type { Attributes } from '@opentelemetry/api';
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SamplingDecision,
+  SimpleSpanProcessor,
+  type Sampler,
+} from '@opentelemetry/sdk-trace-base';
+import { loadPricing } from '@agentmeter/pricing';
+import { BudgetEngine } from '../src/budget/budgets.js';
 import { Agentmeter, GenAi } from '@agentmeter/conventions';
 import { RoutingClient } from '../src/routing/routing-client.js';
 import { RoutingError } from '../src/routing/errors.js';
@@ -309,5 +319,49 @@ describe('content capture', () => {
     expect(`${input}${output}`).not.toContain('jane.doe');
     // The provider still got the real prompt.
     expect(openai.requests[0]?.messages[0]?.content).toContain('jane.doe@example.com');
+  });
+});
+
+describe('sampling', () => {
+  it('samplers see the semconv attributes at creation; a sampled-out call still routes, prices and spends', async () => {
+    const seen: Attributes[] = [];
+    const sampler: Sampler = {
+      shouldSample: (_context, _traceId, name, _kind, attributes) => {
+        if (!name.startsWith('agentmeter.route')) seen.push({ ...attributes });
+        return { decision: SamplingDecision.NOT_RECORD };
+      },
+      toString: () => 'records what it was shown, samples nothing',
+    };
+    const exporter = new InMemorySpanExporter();
+    const provider = new BasicTracerProvider({
+      sampler,
+      spanProcessors: [new SimpleSpanProcessor(exporter)],
+    });
+    const clock = new FakeClock(Date.now());
+    const budgets = new BudgetEngine({
+      budgets: [{ id: 'g', scope: 'global', period: 'daily', limit_usd: 100, action: 'block' }],
+    });
+    const router = new RoutingClient({
+      config: testConfig(),
+      providers: [new ScriptedProvider('openai'), new ScriptedProvider('anthropic')],
+      tracer: provider.getTracer('sampled-out'),
+      pricing: await loadPricing(),
+      budgets,
+      clock,
+    });
+
+    const res = await router.complete({ category: 'docs', role: 'builder', messages });
+    expect(res.model).toBe('gpt-4o-mini');
+    expect(res.cost?.priced).toBe(true);
+    expect(exporter.getFinishedSpans()).toEqual([]);
+    expect(seen).toEqual([
+      {
+        [GenAi.OPERATION_NAME]: 'chat',
+        [GenAi.PROVIDER_NAME]: 'openai',
+        [GenAi.REQUEST_MODEL]: 'gpt-4o-mini',
+      },
+    ]);
+    const [status] = budgets.statuses({}, new Date(clock.now()));
+    expect(status?.spentNanos).toBe(res.cost?.priced ? res.cost.costNanos : Number.NaN);
   });
 });
