@@ -72,7 +72,9 @@ function compileRate(unit: number, raw: number | RawTiered, problems: string[]):
   if (typeof raw === 'number') {
     const base = toPico(raw, scale);
     if (base === undefined)
-      problems.push(`${priceKey}: expected a non-negative number, got ${raw}`);
+      problems.push(
+        `${priceKey}: expected a non-negative number below 2^53 pico-USD per unit, got ${raw}`,
+      );
     return base === undefined ? undefined : { unit, count, part, base, tiers: [] };
   }
   const base = toPico(raw.base, scale);

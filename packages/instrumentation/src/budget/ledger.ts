@@ -72,7 +72,7 @@ export function assertCostNanos(costNanos: number): void {
   if (!Number.isSafeInteger(costNanos) || costNanos < 0) {
     throw new RangeError(
       `cost must be a non-negative integer of nano-USD (a safe integer), got ${costNanos}; ` +
-        'convert USD with usdToNanos from @agentmeter/shared/money',
+        'convert USD with usdToNanos from @agentmeter/conventions',
     );
   }
 }

@@ -1,7 +1,7 @@
 /**
  * One provider call = one span, written here and nowhere else: the router, the SDK wrappers and
  * the response cache all record calls through these functions, so every call span carries the
- * same GenAI semconv + `agentmeter.*` attributes (constants from @agentmeter/shared).
+ * same GenAI semconv + `agentmeter.*` attributes (constants from @agentmeter/conventions).
  */
 import {
   SpanKind,
@@ -11,9 +11,14 @@ import {
   type Span,
   type Tracer,
 } from '@opentelemetry/api';
-import { Agentmeter, CategorySource, GenAi, ErrorCategory } from '@agentmeter/conventions';
-import { classifyError } from '@agentmeter/conventions';
-import { nanosToUsd } from '@agentmeter/conventions';
+import {
+  Agentmeter,
+  CategorySource,
+  classifyError,
+  ErrorCategory,
+  GenAi,
+  nanosToUsd,
+} from '@agentmeter/conventions';
 import type { PriceResult } from '@agentmeter/pricing';
 import { ProviderError, type ChatResponse } from '../types.js';
 
