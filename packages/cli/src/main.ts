@@ -3,7 +3,7 @@
  * `agentmeter` — start the services, run SQL, migrate the schema, or run a demo fleet.
  */
 import { parseArgs } from 'node:util';
-import { ConfigError } from '@agentmeter/shared';
+import { ConfigError, ListenError } from '@agentmeter/shared';
 import { runDemo } from './demo.js';
 import { runMigrate } from './migrate.js';
 import { runReprice } from './reprice-command.js';
@@ -97,7 +97,7 @@ main(process.argv.slice(2)).then(
   },
   (err: unknown) => {
     process.stderr.write(
-      err instanceof ConfigError || err instanceof RepriceError
+      err instanceof ConfigError || err instanceof RepriceError || err instanceof ListenError
         ? `${err.message}\n`
         : `agentmeter: ${(err as Error).stack ?? err}\n`,
     );

@@ -25,7 +25,10 @@ export async function startServices(config: AgentmeterConfig): Promise<Services>
     config.pricing.overridesFile ? { overridesFile: config.pricing.overridesFile } : {},
   );
   const store = openStore(config.clickhouse);
+  // Closed last first; the listeners (ingester, ClickHouse interface) stop together so that one
+  // draining does not eat the other's shutdown deadline.
   const closers: (() => Promise<void>)[] = [() => store.close()];
+  const listeners: (() => Promise<void>)[] = [];
   try {
     await migrate(store.client, {
       database: config.clickhouse.database,
@@ -33,22 +36,35 @@ export async function startServices(config: AgentmeterConfig): Promise<Services>
       retention: config.retentionDays,
     });
     const ingester = await startIngester(store.client, config, pricing);
-    closers.unshift(() => ingester.close());
+    listeners.push(() => ingester.close());
     let clickhouseUrl = config.clickhouse.url ?? '';
     if (store.dataPath !== undefined && config.clickhouseHttp.enabled) {
       // Its own engine sessions on the same data directory: per-request settings and `USE`
       // must not touch the connection the ingester writes through.
-      const executor = await openChdbExecutor({ dataPath: store.dataPath });
+      const h = config.clickhouseHttp;
+      const executor = await openChdbExecutor({
+        dataPath: store.dataPath,
+        concurrency: h.maxConcurrentQueries,
+      });
       closers.unshift(() => executor.close());
       const http = await startClickHouseHttpServer({
         executor,
-        host: config.clickhouseHttp.host,
-        port: config.clickhouseHttp.port,
-        users: config.clickhouseHttp.users,
-        maxBodyBytes: config.clickhouseHttp.maxBodyBytes,
-        maxExecutionTimeSeconds: config.clickhouseHttp.maxExecutionTimeSeconds,
+        host: h.host,
+        port: h.port,
+        users: h.users,
+        // One secret guards both listeners: with API keys set, queries need one too.
+        apiKeys: config.ingester.apiKeys,
+        maxBodyBytes: h.maxBodyBytes,
+        maxExecutionTimeSeconds: h.maxExecutionTimeSeconds,
+        maxMemoryUsageBytes: h.maxMemoryUsageBytes,
+        maxResultBytes: h.maxResultBytes,
+        maxConcurrentQueriesPerUser: h.maxConcurrentQueriesPerUser,
+        maxQueuedQueriesPerUser: h.maxQueuedQueriesPerUser,
+        maxConnections: h.maxConnections,
+        headersTimeoutMs: h.headersTimeoutMs,
+        keepAliveTimeoutMs: h.keepAliveTimeoutMs,
       });
-      closers.unshift(() => http.close());
+      listeners.push(() => http.close(config.shutdownTimeoutMs));
       clickhouseUrl = http.url;
     }
     return {
@@ -58,11 +74,12 @@ export async function startServices(config: AgentmeterConfig): Promise<Services>
       ingester,
       pricing,
       async close() {
+        await Promise.all(listeners.map((close) => close()));
         for (const close of closers) await close();
       },
     };
   } catch (err) {
-    for (const close of closers) await close().catch(() => {});
+    for (const close of [...listeners, ...closers]) await close().catch(() => {});
     throw err;
   }
 }

@@ -19,7 +19,17 @@ export async function runStart(configFile: string | undefined): Promise<number> 
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
-  process.stdout.write('shutting down: storing accepted spans...\n');
+  process.stdout.write('shutting down: finishing requests in flight, storing accepted spans...\n');
+  // The listeners cut what is left at the deadline; this guards against anything else hanging.
+  const guard = setTimeout(() => {
+    process.stderr.write(`agentmeter did not stop within ${config.shutdownTimeoutMs + 5_000} ms; exiting\n`);
+    process.exit(1);
+  }, config.shutdownTimeoutMs + 5_000);
+  guard.unref();
   await services.close();
+  const m = services.ingester.pipeline.metrics;
+  process.stdout.write(
+    `agentmeter stopped: ${m.spansStored} spans stored since start (${m.spansRejected} rejected, ${m.spansDuplicate} duplicates dropped)\n`,
+  );
   return 0;
 }

@@ -342,7 +342,13 @@ describe('limits', () => {
       concurrency: 1,
       maxQueued: 1,
     });
-    const busy = await startClickHouseHttpServer({ executor, port: 0, users: [READER] });
+    // The engine's global line (one session, one waiting), not the per-user share, refuses here.
+    const busy = await startClickHouseHttpServer({
+      executor,
+      port: 0,
+      users: [READER],
+      maxConcurrentQueriesPerUser: 3,
+    });
     try {
       const results = await Promise.all(
         [1, 2, 3].map(() =>

@@ -2,11 +2,14 @@
  * Drops spans that were already stored, before they reach `llm_spans` and so before any
  * materialized view sees them: a sum over duplicate rows is wrong in every rollup forever.
  *
- * A span key (trace id + span id) moves through three states:
- *  - claimed: in a batch being inserted (a concurrent request with the same span waits out as a duplicate);
- *  - stored: remembered in a generational key set for `windowMs` (or until `maxSpans` keys, whichever first);
- *  - uncertain: its insert failed in a way that may have stored it (a timeout). A later request
- *    carrying it asks ClickHouse once, so a retry is neither lost nor counted twice.
+ * A span key (trace id + span id) is either
+ *  - claimed: in an insert not yet applied (in flight, or journaled and pending a retry because
+ *    the store is unavailable); another request carrying it is answered as a duplicate, since the
+ *    journal applies it exactly once;
+ *  - stored: remembered in a generational key set for `windowMs` of storage time (or until
+ *    `maxSpans` keys, whichever first), seeded at start from what `llm_spans` stored in that window.
+ * There is no "maybe stored" state: an insert whose outcome is unknown stays journaled and is
+ * retried with its own deduplication token, which ClickHouse applies at most once.
  *
  * Scope: one ingester process. Several ingesters de-duplicate each other's retries when retries
  * reach the same ingester (OTel Collector `loadbalancing` exporter with `routing_key: traceID`).
@@ -20,9 +23,6 @@ export interface DedupeOptions {
   now?: () => number;
 }
 
-/** Asks the store which of these spans it holds; returns their keys (`traceId + spanId`). */
-export type StoredKeyLookup = (rows: readonly LlmSpanRow[]) => Promise<Set<string>>;
-
 export interface ClaimResult {
   fresh: LlmSpanRow[];
   duplicates: number;
@@ -32,28 +32,24 @@ const keyOf = (row: LlmSpanRow): string => row.trace_id + row.span_id;
 
 export class Deduplicator {
   private current: SpanKeySet;
-  private previous: SpanKeySet | undefined;
+  private previous: SpanKeySet;
   private currentSince: number;
   private readonly claimed = new Set<string>();
-  private readonly uncertain = new Set<string>();
   private readonly now: () => number;
 
-  constructor(
-    private readonly options: DedupeOptions,
-    private readonly lookup: StoredKeyLookup,
-  ) {
+  constructor(private readonly options: DedupeOptions) {
     this.now = options.now ?? Date.now;
-    this.current = this.newGeneration();
+    // Both generations are allocated once: rotation recycles the older one (clearing its
+    // occupancy bytes) instead of allocating tens of MiB on a request's path.
+    const perGeneration = Math.max(1, Math.ceil(options.maxSpans / 2));
+    this.current = new SpanKeySet(perGeneration);
+    this.previous = new SpanKeySet(perGeneration);
     this.currentSince = this.now();
   }
 
   /** Keys remembered as stored (both generations). */
   get rememberedSpans(): number {
-    return this.current.size + (this.previous?.size ?? 0);
-  }
-
-  get uncertainSpans(): number {
-    return this.uncertain.size;
+    return this.current.size + this.previous.size;
   }
 
   /** Remembers keys known to be stored (at start, from the recent rows of `llm_spans`). */
@@ -64,19 +60,17 @@ export class Deduplicator {
     }
   }
 
-  /** Claims the rows not stored and not in flight; the caller must commit, release or markUncertain them. */
-  async claim(rows: readonly LlmSpanRow[]): Promise<ClaimResult> {
+  /** Claims the rows not stored and not claimed; the caller must commit or release them. */
+  claim(rows: readonly LlmSpanRow[]): ClaimResult {
     this.rotateIfDue();
-    const storedUncertain = this.uncertain.size > 0 ? await this.resolveUncertain(rows) : undefined;
     const fresh: LlmSpanRow[] = [];
     let duplicates = 0;
     for (const row of rows) {
       const key = keyOf(row);
       if (
         this.claimed.has(key) ||
-        storedUncertain?.has(key) ||
         this.current.has(row.trace_id, row.span_id) ||
-        this.previous?.has(row.trace_id, row.span_id)
+        this.previous.has(row.trace_id, row.span_id)
       ) {
         duplicates++;
         continue;
@@ -96,42 +90,18 @@ export class Deduplicator {
     }
   }
 
-  /** The rows were certainly not stored (the insert was refused). */
+  /** The rows were certainly not stored (refused, or never sent). */
   release(rows: readonly LlmSpanRow[]): void {
     for (const row of rows) this.claimed.delete(keyOf(row));
-  }
-
-  /** The insert's outcome is unknown: the next request carrying these spans asks the store. */
-  markUncertain(rows: readonly LlmSpanRow[]): void {
-    for (const row of rows) {
-      const key = keyOf(row);
-      this.claimed.delete(key);
-      if (this.uncertain.size < this.options.maxSpans) this.uncertain.add(key);
-    }
-  }
-
-  /** Of `rows`, the keys that were uncertain and turn out to be stored; settles them either way. */
-  private async resolveUncertain(rows: readonly LlmSpanRow[]): Promise<Set<string>> {
-    const asked = rows.filter((row) => this.uncertain.has(keyOf(row)));
-    if (asked.length === 0) return new Set();
-    const stored = await this.lookup(asked);
-    for (const row of asked) {
-      const key = keyOf(row);
-      this.uncertain.delete(key);
-      if (stored.has(key)) this.current.add(row.trace_id, row.span_id);
-    }
-    return stored;
   }
 
   private rotateIfDue(): void {
     const now = this.now();
     if (now - this.currentSince < this.options.windowMs / 2 && !this.current.full) return;
+    const recycled = this.previous;
+    recycled.clear();
     this.previous = this.current;
-    this.current = this.newGeneration();
+    this.current = recycled;
     this.currentSince = now;
-  }
-
-  private newGeneration(): SpanKeySet {
-    return new SpanKeySet(Math.max(1, Math.ceil(this.options.maxSpans / 2)));
   }
 }

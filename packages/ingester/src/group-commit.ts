@@ -1,11 +1,13 @@
 /**
  * Group commit: rows of concurrent requests are gathered into one INSERT (ClickHouse wants few
  * large inserts, and every insert also runs the rollup views), and each request is answered
- * only once the insert holding its rows has returned. One insert runs at a time; the next
+ * only once the insert holding its rows has returned, with what became of its own rows: one
+ * request's refused or unstorable rows never fail another's. One insert runs at a time; the next
  * batch gathers meanwhile. Memory is bounded: past `maxPendingRows` a submit is refused at once
  * (the receiver answers 429) instead of queueing.
  */
 import type { LlmSpanRow } from '@agentmeter/shared';
+import type { RefusedRow, StoreReport } from './span-store.js';
 
 export interface GroupCommitOptions {
   maxRows: number;
@@ -13,27 +15,16 @@ export interface GroupCommitOptions {
   maxPendingRows: number;
 }
 
-/** Stores one batch. Throws `InsertError` saying whether the rows may have been stored. */
-export type BatchInserter = (rows: LlmSpanRow[]) => Promise<void>;
-
-export class InsertError extends Error {
-  readonly code = 'INSERT_FAILED';
-  constructor(
-    message: string,
-    /** True when the insert may have been applied (a timeout), false when it certainly was not. */
-    readonly outcomeUnknown: boolean,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
+/** Stores one batch and says what became of its rows (`SpanStore.store`). */
+export type BatchInserter = (rows: LlmSpanRow[]) => Promise<StoreReport>;
 
 export class BackpressureError extends Error {
   readonly code = 'BACKPRESSURE';
 }
 
 interface Waiter {
-  resolve: () => void;
+  rows: LlmSpanRow[];
+  resolve: (report: StoreReport) => void;
   reject: (err: unknown) => void;
 }
 
@@ -65,17 +56,17 @@ export class GroupCommitter {
     return this.pending;
   }
 
-  /** Resolves once the rows are stored; rejects with BackpressureError or InsertError. */
-  submit(rows: LlmSpanRow[]): Promise<void> {
-    if (rows.length === 0) return Promise.resolve();
+  /** Resolves, once the insert holding them has returned, with the report on these rows alone. */
+  submit(rows: LlmSpanRow[]): Promise<StoreReport> {
+    if (rows.length === 0) return Promise.resolve(EMPTY_REPORT);
     if (this.pending + rows.length > this.options.maxPendingRows && this.pending > 0) {
       return Promise.reject(new BackpressureError(`${this.pending} rows waiting to be stored`));
     }
     this.pending += rows.length;
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<StoreReport>((resolve, reject) => {
       const batch = this.gathering;
       for (const row of rows) batch.rows.push(row);
-      batch.waiters.push({ resolve, reject });
+      batch.waiters.push({ rows, resolve, reject });
       if (batch.rows.length >= this.options.maxRows) this.flushSoon(0);
       else this.flushSoon(this.options.maxDelayMs);
     });
@@ -114,9 +105,11 @@ export class GroupCommitter {
   private async run(batch: Batch): Promise<void> {
     const started = performance.now();
     try {
-      await this.insert(batch.rows);
-      this.observe({ rows: batch.rows.length, durationMs: performance.now() - started, ok: true });
-      for (const w of batch.waiters) w.resolve();
+      const report = await this.insert(batch.rows);
+      const ok = report.failure === undefined;
+      this.observe({ rows: batch.rows.length, durationMs: performance.now() - started, ok });
+      if (batch.waiters.length === 1) batch.waiters[0]!.resolve(report);
+      else for (const [w, own] of splitReport(report, batch.waiters)) w.resolve(own);
     } catch (err) {
       this.observe({ rows: batch.rows.length, durationMs: performance.now() - started, ok: false });
       for (const w of batch.waiters) w.reject(err);
@@ -124,4 +117,33 @@ export class GroupCommitter {
       this.pending -= batch.rows.length;
     }
   }
+}
+
+const EMPTY_REPORT: StoreReport = { refused: [], pending: [], unstored: [], failure: undefined };
+
+/** The batch report cut into one report per request (cheap when every row was stored). */
+function splitReport(report: StoreReport, waiters: readonly Waiter[]): Map<Waiter, StoreReport> {
+  const out = new Map<Waiter, StoreReport>();
+  const clean = report.refused.length + report.pending.length + report.unstored.length === 0;
+  if (clean) {
+    for (const w of waiters) out.set(w, EMPTY_REPORT);
+    return out;
+  }
+  const fate = new Map<LlmSpanRow, RefusedRow | 'pending' | 'unstored'>();
+  for (const r of report.refused) fate.set(r.row, r);
+  for (const row of report.pending) fate.set(row, 'pending');
+  for (const row of report.unstored) fate.set(row, 'unstored');
+  for (const w of waiters) {
+    const own: StoreReport = { refused: [], pending: [], unstored: [], failure: undefined };
+    for (const row of w.rows) {
+      const f = fate.get(row);
+      if (f === undefined) continue;
+      if (f === 'pending') own.pending.push(row);
+      else if (f === 'unstored') own.unstored.push(row);
+      else own.refused.push(f);
+    }
+    if (own.pending.length + own.unstored.length > 0) own.failure = report.failure;
+    out.set(w, own);
+  }
+  return out;
 }

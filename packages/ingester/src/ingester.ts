@@ -11,18 +11,24 @@ import { startReceiver } from './receiver.js';
 export interface Ingester {
   url: string;
   pipeline: Pipeline;
-  /** Stops accepting, stores what was accepted, closes the listener. */
-  close(): Promise<void>;
+  /**
+   * Stops accepting, lets in-flight requests finish (within `deadlineMs`), stores what was
+   * accepted. Spans whose insert could not be applied stay journaled for the next start.
+   */
+  close(deadlineMs?: number): Promise<void>;
 }
 
 export async function startIngester(
   client: ClickHouseClient,
-  config: Pick<AgentmeterConfig, 'ingester' | 'clickhouse'>,
+  config: Pick<AgentmeterConfig, 'ingester' | 'clickhouse' | 'retentionDays' | 'shutdownTimeoutMs'>,
   pricer?: SpanPricer,
 ): Promise<Ingester> {
   const c = config.ingester;
   const pipeline = await Pipeline.create(client, {
     database: config.clickhouse.database,
+    journalDir: c.journalDir,
+    spanRetentionDays: config.retentionDays.spans,
+    maxFutureSkewSeconds: c.maxFutureSkewSeconds,
     batchMaxRows: c.batchMaxRows,
     batchMaxDelayMs: c.batchMaxDelayMs,
     maxPendingRows: c.maxPendingRows,
@@ -35,14 +41,17 @@ export async function startIngester(
     port: c.port,
     apiKeys: c.apiKeys,
     requestTimeoutMs: c.requestTimeoutMs,
+    maxConnections: c.maxConnections,
+    headersTimeoutMs: c.headersTimeoutMs,
+    keepAliveTimeoutMs: c.keepAliveTimeoutMs,
     maxBytes: c.maxBodyBytes,
     maxDecompressedBytes: c.maxDecompressedBytes,
   });
   return {
     url: receiver.url,
     pipeline,
-    async close() {
-      await receiver.close();
+    async close(deadlineMs = config.shutdownTimeoutMs) {
+      await receiver.close(deadlineMs);
       await pipeline.drain();
     },
   };

@@ -12,6 +12,8 @@ export class IngesterMetrics {
   spansIgnored = 0;
   spansDuplicate = 0;
   insertsFailed = 0;
+  /** Inserts a previous process journaled and this one completed at start. */
+  journalReplayed = 0;
   private readonly requests = new Map<number, number>();
   private readonly insertBuckets = new Array<number>(INSERT_BUCKETS_MS.length).fill(0);
   private insertCount = 0;
@@ -70,6 +72,11 @@ export class IngesterMetrics {
       'agentmeter_ingester_inserts_failed_total',
       'Batch inserts that failed.',
       this.insertsFailed,
+    );
+    counter(
+      'agentmeter_ingester_journal_replayed_total',
+      'Journaled inserts of a previous process completed at start (crash recovery).',
+      this.journalReplayed,
     );
     lines.push('# HELP agentmeter_ingester_requests_total OTLP requests by HTTP status.');
     lines.push('# TYPE agentmeter_ingester_requests_total counter');

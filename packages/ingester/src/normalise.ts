@@ -14,6 +14,7 @@ import {
   Foreign,
   GenAi,
   LLM_SPAN_PREFIXES,
+  NANOS_PER_USD,
   nanosToDecimalString,
   PROVIDER_RENAMES,
   Resource,
@@ -26,6 +27,17 @@ import type { AttributeValue, Attributes, DecodedSpan, DecodedTraceRequest } fro
 
 /** What the ingester asks of the price catalog for a span that arrives without a cost. */
 export type SpanPricer = Pick<PriceCatalog, 'priceCall'>;
+
+/**
+ * The span start times the store accepts, relative to `now()`: a span older than `maxAgeMs`
+ * (its raw row would expire from `llm_spans` before a retry of it could be recognised) or more
+ * than `maxFutureMs` ahead (a wrong clock) is rejected with the reason, never stored and dropped.
+ */
+export interface StartTimeWindow {
+  now: () => number;
+  maxAgeMs: number;
+  maxFutureMs: number;
+}
 
 export interface NormaliseResult {
   rows: LlmSpanRow[];
@@ -40,7 +52,8 @@ const HEX_TRACE = /^[0-9a-f]{32}$/;
 const HEX_SPAN = /^[0-9a-f]{16}$/;
 const ZERO_TRACE = '0'.repeat(32);
 const ZERO_SPAN = '0'.repeat(16);
-const MAX_REASONS = 5;
+/** Reasons quoted in one partial_success message. */
+export const MAX_REASONS = 5;
 
 /** Span fields collected from attributes before the row is assembled. */
 interface Collected {
@@ -82,6 +95,8 @@ interface Collected {
   agent: string;
   workflow: string;
   conversation: string;
+  /** The first value that cannot be stored exactly; the span is rejected with it. */
+  problem: string | undefined;
 }
 
 function emptyCollected(): Collected {
@@ -124,10 +139,39 @@ function emptyCollected(): Collected {
     agent: '',
     workflow: '',
     conversation: '',
+    problem: undefined,
   };
 }
 
 const str = (v: AttributeValue): string => (typeof v === 'string' ? v : stringify(v));
+/**
+ * A token count: a whole number from 0 to 2^53 - 1, as a number or a decimal string (an int64
+ * beyond 2^53 arrives as its exact string). Anything else is recorded as the span's problem:
+ * `UInt64` columns cannot hold 1.5 and pricing is exact only on safe integers.
+ */
+function count(c: Collected, key: string, v: AttributeValue): number | undefined {
+  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : NaN;
+  if (Number.isSafeInteger(n) && n >= 0) return n;
+  c.problem ??= `${key} must be a whole number of tokens from 0 to 2^53-1, found ${shown(v)}`;
+  return undefined;
+}
+
+/** Largest USD amount a span may carry: its nano-USD must be a safe integer (Decimal(18, 9) holds more). */
+const MAX_SPAN_USD = Number.MAX_SAFE_INTEGER / NANOS_PER_USD;
+
+/** A USD amount as integer nano-USD: finite, from 0 to MAX_SPAN_USD; else the span's problem. */
+function usd(c: Collected, key: string, v: AttributeValue): number | undefined {
+  const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
+  if (Number.isFinite(n) && n >= 0 && n <= MAX_SPAN_USD) return usdToNanos(n);
+  c.problem ??= `${key} must be an amount in USD from 0 to ${MAX_SPAN_USD}, found ${shown(v)}`;
+  return undefined;
+}
+
+function shown(v: AttributeValue): string {
+  const text = typeof v === 'string' ? JSON.stringify(v) : stringify(v);
+  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
+}
+
 const num = (v: AttributeValue): number | undefined => {
   const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
   return Number.isFinite(n) && n >= 0 ? n : undefined;
@@ -153,28 +197,70 @@ const READERS = new Map<string, Reader>([
   [Deprecated.SYSTEM, (c, v) => (c.provider ||= providerName(str(v)))],
   [GenAi.REQUEST_MODEL, (c, v) => (c.requestModel = str(v))],
   [GenAi.RESPONSE_MODEL, (c, v) => (c.responseModel = str(v))],
-  [GenAi.USAGE_INPUT_TOKENS, (c, v) => (c.input = num(v))],
-  [Deprecated.USAGE_PROMPT_TOKENS, (c, v) => (c.input ??= num(v))],
-  [GenAi.USAGE_OUTPUT_TOKENS, (c, v) => (c.output = num(v))],
-  [Deprecated.USAGE_COMPLETION_TOKENS, (c, v) => (c.output ??= num(v))],
-  [GenAi.USAGE_CACHE_READ_INPUT_TOKENS, (c, v) => (c.cacheRead = num(v))],
-  [Deprecated.USAGE_CACHE_READ_INPUT_TOKENS, (c, v) => (c.cacheRead ??= num(v))],
-  [Foreign.OPENLIT_CACHE_READ, (c, v) => (c.cacheRead ??= num(v))],
-  [GenAi.USAGE_CACHE_CREATION_INPUT_TOKENS, (c, v) => (c.cacheWrite = num(v))],
-  [Foreign.ANTHROPIC_CACHE_WRITE_INPUT_TOKENS, (c, v) => (c.cacheWrite ??= num(v))],
-  [Deprecated.USAGE_CACHE_CREATION_INPUT_TOKENS, (c, v) => (c.cacheWrite ??= num(v))],
-  [Foreign.OPENLIT_CACHE_WRITE, (c, v) => (c.cacheWrite ??= num(v))],
-  [Foreign.ANTHROPIC_CACHE_WRITE_5M, (c, v) => (c.cacheWrite5m = num(v) ?? 0)],
-  [Foreign.ANTHROPIC_CACHE_WRITE_1H, (c, v) => (c.cacheWrite1h = num(v) ?? 0)],
-  [GenAi.USAGE_REASONING_OUTPUT_TOKENS, (c, v) => (c.reasoning = num(v))],
-  [Foreign.OPENLIT_REASONING_TOKENS, (c, v) => (c.reasoning ??= num(v))],
-  [Agentmeter.COST_USD, (c, v) => (c.costNanos = usdOrUndefined(v))],
-  [GenAi.USAGE_COST, (c, v) => (c.costNanos ??= usdOrUndefined(v))],
-  [Foreign.LITELLM_TOTAL_COST, (c, v) => (c.costNanos ??= usdOrUndefined(v))],
-  [Agentmeter.COST_INPUT_USD, (c, v) => (c.costParts[0] = usdOrUndefined(v) ?? 0)],
-  [Agentmeter.COST_OUTPUT_USD, (c, v) => (c.costParts[1] = usdOrUndefined(v) ?? 0)],
-  [Agentmeter.COST_CACHE_READ_USD, (c, v) => (c.costParts[2] = usdOrUndefined(v) ?? 0)],
-  [Agentmeter.COST_CACHE_WRITE_USD, (c, v) => (c.costParts[3] = usdOrUndefined(v) ?? 0)],
+  [GenAi.USAGE_INPUT_TOKENS, (c, v) => (c.input = count(c, GenAi.USAGE_INPUT_TOKENS, v))],
+  [
+    Deprecated.USAGE_PROMPT_TOKENS,
+    (c, v) => (c.input ??= count(c, Deprecated.USAGE_PROMPT_TOKENS, v)),
+  ],
+  [GenAi.USAGE_OUTPUT_TOKENS, (c, v) => (c.output = count(c, GenAi.USAGE_OUTPUT_TOKENS, v))],
+  [
+    Deprecated.USAGE_COMPLETION_TOKENS,
+    (c, v) => (c.output ??= count(c, Deprecated.USAGE_COMPLETION_TOKENS, v)),
+  ],
+  [
+    GenAi.USAGE_CACHE_READ_INPUT_TOKENS,
+    (c, v) => (c.cacheRead = count(c, GenAi.USAGE_CACHE_READ_INPUT_TOKENS, v)),
+  ],
+  [
+    Deprecated.USAGE_CACHE_READ_INPUT_TOKENS,
+    (c, v) => (c.cacheRead ??= count(c, Deprecated.USAGE_CACHE_READ_INPUT_TOKENS, v)),
+  ],
+  [Foreign.OPENLIT_CACHE_READ, (c, v) => (c.cacheRead ??= count(c, Foreign.OPENLIT_CACHE_READ, v))],
+  [
+    GenAi.USAGE_CACHE_CREATION_INPUT_TOKENS,
+    (c, v) => (c.cacheWrite = count(c, GenAi.USAGE_CACHE_CREATION_INPUT_TOKENS, v)),
+  ],
+  [
+    Foreign.ANTHROPIC_CACHE_WRITE_INPUT_TOKENS,
+    (c, v) => (c.cacheWrite ??= count(c, Foreign.ANTHROPIC_CACHE_WRITE_INPUT_TOKENS, v)),
+  ],
+  [
+    Deprecated.USAGE_CACHE_CREATION_INPUT_TOKENS,
+    (c, v) => (c.cacheWrite ??= count(c, Deprecated.USAGE_CACHE_CREATION_INPUT_TOKENS, v)),
+  ],
+  [Foreign.OPENLIT_CACHE_WRITE, (c, v) => (c.cacheWrite ??= count(c, Foreign.OPENLIT_CACHE_WRITE, v))],
+  [
+    Foreign.ANTHROPIC_CACHE_WRITE_5M,
+    (c, v) => (c.cacheWrite5m = count(c, Foreign.ANTHROPIC_CACHE_WRITE_5M, v) ?? 0),
+  ],
+  [
+    Foreign.ANTHROPIC_CACHE_WRITE_1H,
+    (c, v) => (c.cacheWrite1h = count(c, Foreign.ANTHROPIC_CACHE_WRITE_1H, v) ?? 0),
+  ],
+  [
+    GenAi.USAGE_REASONING_OUTPUT_TOKENS,
+    (c, v) => (c.reasoning = count(c, GenAi.USAGE_REASONING_OUTPUT_TOKENS, v)),
+  ],
+  [
+    Foreign.OPENLIT_REASONING_TOKENS,
+    (c, v) => (c.reasoning ??= count(c, Foreign.OPENLIT_REASONING_TOKENS, v)),
+  ],
+  [Agentmeter.COST_USD, (c, v) => (c.costNanos = usd(c, Agentmeter.COST_USD, v))],
+  [GenAi.USAGE_COST, (c, v) => (c.costNanos ??= usd(c, GenAi.USAGE_COST, v))],
+  [Foreign.LITELLM_TOTAL_COST, (c, v) => (c.costNanos ??= usd(c, Foreign.LITELLM_TOTAL_COST, v))],
+  [Agentmeter.COST_INPUT_USD, (c, v) => (c.costParts[0] = usd(c, Agentmeter.COST_INPUT_USD, v) ?? 0)],
+  [
+    Agentmeter.COST_OUTPUT_USD,
+    (c, v) => (c.costParts[1] = usd(c, Agentmeter.COST_OUTPUT_USD, v) ?? 0),
+  ],
+  [
+    Agentmeter.COST_CACHE_READ_USD,
+    (c, v) => (c.costParts[2] = usd(c, Agentmeter.COST_CACHE_READ_USD, v) ?? 0),
+  ],
+  [
+    Agentmeter.COST_CACHE_WRITE_USD,
+    (c, v) => (c.costParts[3] = usd(c, Agentmeter.COST_CACHE_WRITE_USD, v) ?? 0),
+  ],
   [Agentmeter.PRICE_VERSION, (c, v) => (c.priceVersion = str(v))],
   [Agentmeter.CATEGORY, (c, v) => (c.category = str(v))],
   [Agentmeter.CATEGORY_SOURCE, (c, v) => (c.categorySource = str(v))],
@@ -196,7 +282,10 @@ const READERS = new Map<string, Reader>([
   [GenAi.RESPONSE_TIME_TO_FIRST_CHUNK, (c, v) => (c.ttftMs ??= secondsToMs(v))],
   [Foreign.OPENLIT_TTFT, (c, v) => (c.ttftMs ??= secondsToMs(v))],
   [Agentmeter.RESPONSE_CACHE_HIT, (c, v) => (c.cacheHit = bool(v))],
-  [Agentmeter.RESPONSE_CACHE_SAVED_USD, (c, v) => (c.cacheSavedNanos = usdOrUndefined(v) ?? 0)],
+  [
+    Agentmeter.RESPONSE_CACHE_SAVED_USD,
+    (c, v) => (c.cacheSavedNanos = usd(c, Agentmeter.RESPONSE_CACHE_SAVED_USD, v) ?? 0),
+  ],
   [Agentmeter.QUOTA_DECISION, (c, v) => (c.quotaDecision = str(v))],
   [Agentmeter.BUDGET_DECISION, (c, v) => (c.budgetDecision = str(v))],
   [Agentmeter.BUDGET_ID, (c, v) => (c.budgetId = str(v))],
@@ -223,11 +312,6 @@ const RESOURCE_TENANCY: readonly [
   [Agentmeter.WORKFLOW, 'workflow'],
 ];
 
-function usdOrUndefined(v: AttributeValue): number | undefined {
-  const n = typeof v === 'number' ? v : Number(str(v));
-  return Number.isFinite(n) ? usdToNanos(n) : undefined;
-}
-
 function secondsToMs(v: AttributeValue): number | null {
   const n = num(v);
   return n === undefined ? null : n * 1000;
@@ -251,30 +335,59 @@ function isLlmSpan(attributes: Attributes): boolean {
 
 const SPAN_KINDS = ['unspecified', 'internal', 'server', 'client', 'producer', 'consumer'];
 
+/** Start-time bounds of one request, in epoch nanoseconds. */
+interface StartBounds {
+  min: bigint;
+  max: bigint;
+}
+
+/** No bound but the schema's: DateTime64(9) and the rollups' DateTime end in 2106. */
+const SCHEMA_BOUNDS: StartBounds = { min: 1n, max: 4_294_967_295n * 1_000_000_000n };
+
 export class Normaliser {
-  constructor(private readonly pricer?: SpanPricer) {}
+  constructor(
+    private readonly pricer?: SpanPricer,
+    private readonly window?: StartTimeWindow,
+  ) {}
 
   normalise(request: DecodedTraceRequest): NormaliseResult {
     const out: NormaliseResult = { rows: [], rejected: 0, rejectReasons: [], ignored: 0 };
+    const bounds = this.bounds();
+    const reject = (problem: string) => {
+      out.rejected++;
+      if (out.rejectReasons.length < MAX_REASONS) out.rejectReasons.push(problem);
+    };
     for (const rs of request.resourceSpans) {
       const resource = resourceColumns(rs.resource);
       for (const ss of rs.scopeSpans) {
         for (const span of ss.spans) {
-          const problem = validate(span);
+          const problem = validate(span, bounds);
           if (problem) {
-            out.rejected++;
-            if (out.rejectReasons.length < MAX_REASONS) out.rejectReasons.push(problem);
+            reject(problem);
             continue;
           }
           if (!isLlmSpan(span.attributes)) {
             out.ignored++;
             continue;
           }
-          out.rows.push(this.row(span, ss.scopeName, rs.resource, resource));
+          const row = this.row(span, ss.scopeName, rs.resource, resource);
+          if (typeof row === 'string') reject(`span ${span.spanId}: ${row}`);
+          else out.rows.push(row);
         }
       }
     }
     return out;
+  }
+
+  private bounds(): StartBounds {
+    if (!this.window) return SCHEMA_BOUNDS;
+    const now = BigInt(Math.trunc(this.window.now())) * 1_000_000n;
+    const min = now - BigInt(this.window.maxAgeMs) * 1_000_000n;
+    const max = now + BigInt(this.window.maxFutureMs) * 1_000_000n;
+    return {
+      min: min > SCHEMA_BOUNDS.min ? min : SCHEMA_BOUNDS.min,
+      max: max < SCHEMA_BOUNDS.max ? max : SCHEMA_BOUNDS.max,
+    };
   }
 
   private row(
@@ -282,7 +395,7 @@ export class Normaliser {
     scopeName: string,
     resourceAttrs: Attributes,
     resource: ResourceColumns,
-  ): LlmSpanRow {
+  ): LlmSpanRow | string {
     const c = emptyCollected();
     for (const [key, value] of RESOURCE_TENANCY) {
       const v = resourceAttrs[key];
@@ -295,6 +408,7 @@ export class Normaliser {
       if (reader) reader(c, value);
       else rest[key] = str(value);
     }
+    if (c.problem) return c.problem;
 
     const isError = span.statusCode === 2 || c.errorType !== '';
     if (isError && !c.errorType) c.errorType = exceptionType(span) || '_OTHER';
@@ -425,7 +539,7 @@ function exceptionType(span: DecodedSpan): string {
   return '';
 }
 
-function validate(span: DecodedSpan): string | undefined {
+function validate(span: DecodedSpan, bounds: StartBounds): string | undefined {
   if (!HEX_TRACE.test(span.traceId) || span.traceId === ZERO_TRACE) {
     return `span ${span.spanId || '?'}: invalid trace id '${span.traceId}'`;
   }
@@ -435,10 +549,18 @@ function validate(span: DecodedSpan): string | undefined {
   if (span.parentSpanId !== '' && !HEX_SPAN.test(span.parentSpanId)) {
     return `span ${span.spanId}: invalid parent span id '${span.parentSpanId}'`;
   }
-  if (span.startTimeUnixNano <= 0n) return `span ${span.spanId}: missing start time`;
-  if (span.endTimeUnixNano < span.startTimeUnixNano)
-    return `span ${span.spanId}: ends before it starts`;
+  const start = span.startTimeUnixNano;
+  if (start <= 0n) return `span ${span.spanId}: missing start time`;
+  if (span.endTimeUnixNano < start) return `span ${span.spanId}: ends before it starts`;
+  if (start < bounds.min || start > bounds.max) {
+    return `span ${span.spanId}: starts at ${isoTime(start)}, outside the accepted range ${isoTime(bounds.min)} .. ${isoTime(bounds.max)} (llm_spans retention, clock skew)`;
+  }
   return undefined;
+}
+
+function isoTime(nanos: bigint): string {
+  const ms = Number(nanos / 1_000_000n);
+  return Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : `${nanos} ns`;
 }
 
 interface ResourceColumns {

@@ -5,20 +5,30 @@
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import { Deduplicator } from './dedupe.js';
-import { GroupCommitter, InsertError } from './group-commit.js';
+import { GroupCommitter } from './group-commit.js';
 import { IngesterMetrics } from './metrics.js';
-import { Normaliser, type SpanPricer } from './normalise.js';
+import {
+  MAX_REASONS,
+  Normaliser,
+  type SpanPricer,
+  type StartTimeWindow,
+} from './normalise.js';
 import type { DecodedTraceRequest } from './otlp/types.js';
 import { SpanStore } from './span-store.js';
 
 export interface PipelineOptions {
   database: string;
+  journalDir: string;
   batchMaxRows: number;
   batchMaxDelayMs: number;
   maxPendingRows: number;
   dedupeWindowSeconds: number;
   dedupeMaxSpans: number;
+  /** Days `llm_spans` keeps a span: older spans are refused (see StartTimeWindow). */
+  spanRetentionDays: number;
+  maxFutureSkewSeconds: number;
   pricer?: SpanPricer;
+  now?: () => number;
 }
 
 export interface IngestOutcome {
@@ -38,21 +48,20 @@ export class Pipeline {
 
   private constructor(
     private readonly client: ClickHouseClient,
-    store: SpanStore,
+    private readonly store: SpanStore,
+    dedupe: Deduplicator,
     options: PipelineOptions,
   ) {
-    this.normaliser = new Normaliser(options.pricer);
-    this.dedupe = new Deduplicator(
-      { windowMs: options.dedupeWindowSeconds * 1000, maxSpans: options.dedupeMaxSpans },
-      store.lookupStored,
-    );
+    const now = options.now ?? Date.now;
+    this.normaliser = new Normaliser(options.pricer, startTimeWindow(options, now));
+    this.dedupe = dedupe;
     this.committer = new GroupCommitter(
       {
         maxRows: options.batchMaxRows,
         maxDelayMs: options.batchMaxDelayMs,
         maxPendingRows: options.maxPendingRows,
       },
-      store.insert,
+      (rows) => store.store(rows),
       (o) => this.metrics.insert(o.durationMs, o.ok),
     );
     this.metrics = new IngesterMetrics({
@@ -61,37 +70,61 @@ export class Pipeline {
     });
   }
 
-  /** Builds the pipeline and seeds the de-duplicator with the spans stored within its window. */
+  /**
+   * Builds the pipeline: completes the inserts a previous process journaled (so rollups equal raw
+   * after a crash), then seeds the de-duplicator with the spans stored within its window.
+   */
   static async create(client: ClickHouseClient, options: PipelineOptions): Promise<Pipeline> {
-    const store = new SpanStore(client, { database: options.database });
-    const pipeline = new Pipeline(client, store, options);
-    pipeline.dedupe.seed(
+    const dedupe = new Deduplicator({
+      windowMs: options.dedupeWindowSeconds * 1000,
+      maxSpans: options.dedupeMaxSpans,
+      ...(options.now ? { now: options.now } : {}),
+    });
+    const store = await SpanStore.open(client, {
+      database: options.database,
+      journalDir: options.journalDir,
+      onReplayed: (rows) => dedupe.commit(rows),
+    });
+    const journal = await store.replayJournal();
+    dedupe.seed(
       await store.recentKeys(options.dedupeWindowSeconds, Math.ceil(options.dedupeMaxSpans / 2)),
     );
+    const pipeline = new Pipeline(client, store, dedupe, options);
+    pipeline.metrics.journalReplayed = journal.replayed;
     return pipeline;
   }
 
   async ingest(request: DecodedTraceRequest): Promise<IngestOutcome> {
     const n = this.normaliser.normalise(request);
     this.metrics.spansReceived += n.rows.length + n.rejected + n.ignored;
-    this.metrics.spansRejected += n.rejected;
     this.metrics.spansIgnored += n.ignored;
-    const { fresh, duplicates } = await this.dedupe.claim(n.rows);
+    const { fresh, duplicates } = this.dedupe.claim(n.rows);
     this.metrics.spansDuplicate += duplicates;
+    let report;
     try {
-      await this.committer.submit(fresh);
+      report = await this.committer.submit(fresh);
     } catch (err) {
-      if (err instanceof InsertError && err.outcomeUnknown) this.dedupe.markUncertain(fresh);
-      else this.dedupe.release(fresh);
+      this.dedupe.release(fresh);
       throw err;
     }
-    this.dedupe.commit(fresh);
-    this.metrics.spansStored += fresh.length;
+    const refused = new Set(report.refused.map((r) => r.row));
+    const notStored = new Set([...refused, ...report.pending, ...report.unstored]);
+    this.dedupe.commit(notStored.size === 0 ? fresh : fresh.filter((r) => !notStored.has(r)));
+    this.dedupe.release([...refused, ...report.unstored]);
+    // Pending rows stay claimed: the journal stores them before anything else.
+    const stored = fresh.length - notStored.size;
+    this.metrics.spansStored += stored;
+    const rejected = n.rejected + refused.size;
+    this.metrics.spansRejected += rejected;
+    if (report.failure) throw report.failure;
+    const reasons = [
+      ...n.rejectReasons,
+      ...report.refused.map((r) => `span ${r.row.span_id}: refused by ClickHouse: ${r.reason}`),
+    ].slice(0, MAX_REASONS);
     return {
-      stored: fresh.length,
-      rejected: n.rejected,
-      rejectMessage:
-        n.rejected > 0 ? `${n.rejected} span(s) rejected: ${n.rejectReasons.join('; ')}` : '',
+      stored,
+      rejected,
+      rejectMessage: rejected > 0 ? `${rejected} span(s) rejected: ${reasons.join('; ')}` : '',
       duplicates,
       ignored: n.ignored,
     };
@@ -110,4 +143,16 @@ export class Pipeline {
   drain(): Promise<void> {
     return this.committer.drain();
   }
+}
+
+/**
+ * A span must start late enough that its raw row outlives the de-duplication window (so any retry
+ * of it is recognised, after a restart too) and not further ahead than a wrong clock explains.
+ */
+function startTimeWindow(options: PipelineOptions, now: () => number): StartTimeWindow {
+  return {
+    now,
+    maxAgeMs: (options.spanRetentionDays * 86_400 - options.dedupeWindowSeconds) * 1000,
+    maxFutureMs: options.maxFutureSkewSeconds * 1000,
+  };
 }

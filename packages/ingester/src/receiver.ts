@@ -5,11 +5,12 @@
  * 413 too large, 415 unsupported type or encoding, 429 back-pressure and 503 store unavailable
  * (both with Retry-After, the only two a client retries).
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
+import { listen, type ListenerLimits } from '@agentmeter/shared';
 import { BodyError, readBody, type BodyLimits } from './body.js';
-import { BackpressureError, InsertError } from './group-commit.js';
+import { BackpressureError } from './group-commit.js';
+import { InsertError } from './span-store.js';
 import {
   exportResponse,
   statusBody,
@@ -21,11 +22,10 @@ import { decodeTraceRequestProtobuf } from './otlp/protobuf.js';
 import { OtlpDecodeError, type DecodedTraceRequest } from './otlp/types.js';
 import type { Pipeline } from './pipeline.js';
 
-export interface ReceiverOptions extends BodyLimits {
+export interface ReceiverOptions extends BodyLimits, ListenerLimits {
   host: string;
   port: number;
   apiKeys: string[];
-  requestTimeoutMs: number;
   /** Seconds a client is told to wait after 429/503. */
   retryAfterSeconds?: number;
 }
@@ -33,7 +33,8 @@ export interface ReceiverOptions extends BodyLimits {
 export interface RunningReceiver {
   url: string;
   port: number;
-  close(): Promise<void>;
+  /** Stops accepting; in-flight requests finish (see `Listener.close`). */
+  close(deadlineMs: number): Promise<void>;
 }
 
 /** gRPC status codes used in google.rpc.Status bodies. */
@@ -50,15 +51,6 @@ export async function startReceiver(
   options: ReceiverOptions,
 ): Promise<RunningReceiver> {
   const keys = options.apiKeys.map((k) => Buffer.from(k));
-  const server = createServer((req, res) => {
-    handle(req, res).catch((err: unknown) => {
-      if (!res.headersSent)
-        send(res, 500, statusBody('json', 13, `internal error: ${(err as Error).message}`));
-    });
-  });
-  server.requestTimeout = options.requestTimeoutMs;
-  server.headersTimeout = Math.min(options.requestTimeoutMs, 60_000);
-  server.keepAliveTimeout = 65_000;
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0];
@@ -146,12 +138,13 @@ export async function startReceiver(
     send(res, status, body);
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => resolve());
+  const listener = await listen('OTLP receiver', options.host, options.port, options, (req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      if (!res.headersSent)
+        send(res, 500, statusBody('json', 13, `internal error: ${(err as Error).message}`));
+    });
   });
-  const port = (server.address() as AddressInfo).port;
-  return { url: `http://${options.host}:${port}`, port, close: () => closeServer(server) };
+  return { url: listener.url, port: listener.port, close: (ms) => listener.close(ms) };
 }
 
 function encodingOf(contentType: string | undefined): OtlpEncoding | undefined {
@@ -185,11 +178,4 @@ function sendText(
 ): void {
   res.writeHead(status, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(text) });
   res.end(text);
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeIdleConnections();
-  });
 }

@@ -29,6 +29,12 @@ export class SpanKeySet {
     return this.count >= this.maxKeys;
   }
 
+  /** Empties the set, keeping its memory (only the occupancy bytes are cleared). */
+  clear(): void {
+    this.used.fill(0);
+    this.count = 0;
+  }
+
   has(traceId: string, spanId: string): boolean {
     this.load(traceId, spanId);
     return this.find() >= 0;

@@ -6,7 +6,6 @@ import { SpanKeySet } from '../src/span-key-set.js';
 const hex = (n: number, len: number) => n.toString(16).padStart(len, '0');
 const row = (trace: number, span: number) =>
   ({ trace_id: hex(trace, 32), span_id: hex(span, 16), timestamp: '1' }) as LlmSpanRow;
-const noLookup = async () => new Set<string>();
 
 describe('SpanKeySet', () => {
   it('is exact on trace and span ids and refuses keys past its capacity', () => {
@@ -25,55 +24,50 @@ describe('SpanKeySet', () => {
 
 describe('Deduplicator', () => {
   it('drops a span once stored, and a span claimed by a batch still in flight', async () => {
-    const d = new Deduplicator({ windowMs: 60_000, maxSpans: 100 }, noLookup);
-    const first = await d.claim([row(1, 1), row(1, 2)]);
+    const d = new Deduplicator({ windowMs: 60_000, maxSpans: 100 });
+    const first = d.claim([row(1, 1), row(1, 2)]);
     expect(first.fresh).toHaveLength(2);
-    const concurrent = await d.claim([row(1, 2), row(1, 3)]);
+    const concurrent = d.claim([row(1, 2), row(1, 3)]);
     expect(concurrent).toMatchObject({ duplicates: 1 });
     d.commit(first.fresh);
     d.commit(concurrent.fresh);
-    const retry = await d.claim([row(1, 1), row(1, 2), row(1, 3), row(1, 4)]);
+    const retry = d.claim([row(1, 1), row(1, 2), row(1, 3), row(1, 4)]);
     expect(retry.fresh.map((r) => r.span_id)).toEqual([hex(4, 16)]);
     expect(retry.duplicates).toBe(3);
   });
 
   it('lets a released batch be retried', async () => {
-    const d = new Deduplicator({ windowMs: 60_000, maxSpans: 100 }, noLookup);
-    const a = await d.claim([row(2, 1)]);
+    const d = new Deduplicator({ windowMs: 60_000, maxSpans: 100 });
+    const a = d.claim([row(2, 1)]);
     d.release(a.fresh);
-    expect((await d.claim([row(2, 1)])).fresh).toHaveLength(1);
-  });
-
-  it('asks the store about spans whose insert outcome was unknown, once', async () => {
-    const asked: string[][] = [];
-    const d = new Deduplicator({ windowMs: 60_000, maxSpans: 100 }, async (rows) => {
-      asked.push(rows.map((r) => r.span_id));
-      return new Set([row(3, 1).trace_id + row(3, 1).span_id]); // span 1 landed, span 2 did not
-    });
-    const a = await d.claim([row(3, 1), row(3, 2)]);
-    d.markUncertain(a.fresh);
-    const retry = await d.claim([row(3, 1), row(3, 2), row(3, 3)]);
-    expect(retry.fresh.map((r) => r.span_id)).toEqual([hex(2, 16), hex(3, 16)]);
-    expect(asked).toEqual([[hex(1, 16), hex(2, 16)]]);
-    expect(d.uncertainSpans).toBe(0);
-    d.commit(retry.fresh);
-    expect((await d.claim([row(3, 1), row(3, 2)])).duplicates).toBe(2);
-    expect(asked).toHaveLength(1);
+    expect((d.claim([row(2, 1)])).fresh).toHaveLength(1);
   });
 
   it('forgets spans after two generations of the window', async () => {
     let now = 0;
-    const d = new Deduplicator({ windowMs: 1000, maxSpans: 100, now: () => now }, noLookup);
-    d.commit((await d.claim([row(4, 1)])).fresh);
+    const d = new Deduplicator({ windowMs: 1000, maxSpans: 100, now: () => now });
+    d.commit((d.claim([row(4, 1)])).fresh);
     now = 600; // rotation: still remembered in the previous generation
-    expect((await d.claim([row(4, 1)])).duplicates).toBe(1);
+    expect((d.claim([row(4, 1)])).duplicates).toBe(1);
     now = 1200; // second rotation: gone
-    expect((await d.claim([row(4, 1)])).fresh).toHaveLength(1);
+    expect((d.claim([row(4, 1)])).fresh).toHaveLength(1);
+  });
+
+  it('recycles its generations: rotation allocates nothing and forgets what the recycled one held', () => {
+    let now = 0;
+    const d = new Deduplicator({ windowMs: 1000, maxSpans: 4, now: () => now });
+    d.commit(d.claim([row(6, 1), row(6, 2)]).fresh); // the generation (2 keys) is full
+    d.commit(d.claim([row(6, 3)]).fresh); // rotation by size, not time
+    expect(d.rememberedSpans).toBe(3);
+    expect(d.claim([row(6, 1), row(6, 3)]).duplicates).toBe(2);
+    d.commit(d.claim([row(6, 4)]).fresh); // full again: the oldest generation is recycled
+    expect(d.claim([row(6, 1)]).fresh).toHaveLength(1);
+    expect(d.claim([row(6, 3), row(6, 4)]).duplicates).toBe(2);
   });
 
   it('seeds from stored keys', async () => {
-    const d = new Deduplicator({ windowMs: 60_000, maxSpans: 100 }, noLookup);
+    const d = new Deduplicator({ windowMs: 60_000, maxSpans: 100 });
     d.seed([{ traceId: hex(5, 32), spanId: hex(1, 16) }]);
-    expect((await d.claim([row(5, 1)])).duplicates).toBe(1);
+    expect((d.claim([row(5, 1)])).duplicates).toBe(1);
   });
 });

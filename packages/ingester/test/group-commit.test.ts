@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { LlmSpanRow } from '@agentmeter/shared';
-import { BackpressureError, GroupCommitter, InsertError } from '../src/group-commit.js';
+import { BackpressureError, GroupCommitter } from '../src/group-commit.js';
+import { InsertError, type StoreReport } from '../src/span-store.js';
 
 const rows = (n: number) =>
   Array.from({ length: n }, (_, i) => ({ span_id: String(i) }) as LlmSpanRow);
+const stored = (): StoreReport => ({ refused: [], pending: [], unstored: [], failure: undefined });
 
 describe('GroupCommitter', () => {
   it('gathers concurrent submits into one insert and answers each after it returns', async () => {
@@ -15,6 +17,7 @@ describe('GroupCommitter', () => {
       async (batch) => {
         inserts.push(batch.length);
         await gate;
+        return stored();
       },
     );
     let answered = 0;
@@ -37,6 +40,7 @@ describe('GroupCommitter', () => {
       async (batch) => {
         inserts.push(batch.length);
         await new Promise((r) => setTimeout(r, 20));
+        return stored();
       },
     );
     const first = c.submit(rows(10));
@@ -49,23 +53,43 @@ describe('GroupCommitter', () => {
   it('refuses past the pending bound instead of queueing without limit', async () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
-    const c = new GroupCommitter({ maxRows: 5, maxDelayMs: 1, maxPendingRows: 12 }, () => gate);
+    const c = new GroupCommitter({ maxRows: 5, maxDelayMs: 1, maxPendingRows: 12 }, () =>
+      gate.then(stored),
+    );
     const accepted = c.submit(rows(10));
     await expect(c.submit(rows(5))).rejects.toBeInstanceOf(BackpressureError);
     release();
     await accepted;
-    await expect(c.submit(rows(5))).resolves.toBeUndefined();
+    await expect(c.submit(rows(5))).resolves.toEqual(stored());
   });
 
-  it('rejects every request of a failed batch with the insert error', async () => {
+  it("answers each request with its own rows' fate: one request's bad rows fail no other", async () => {
+    const a = rows(3);
+    const b = rows(2);
     const c = new GroupCommitter(
       { maxRows: 100, maxDelayMs: 1, maxPendingRows: 1000 },
-      async () => {
-        throw new InsertError('store down', false);
+      async (batch) => {
+        expect(batch).toHaveLength(5);
+        return { ...stored(), refused: [{ row: a[1]!, reason: 'CANNOT_PARSE_NUMBER' }] };
       },
     );
-    const results = await Promise.allSettled([c.submit(rows(2)), c.submit(rows(3))]);
-    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    const [ra, rb] = await Promise.all([c.submit(a), c.submit(b)]);
+    expect(ra!.refused).toEqual([{ row: a[1], reason: 'CANNOT_PARSE_NUMBER' }]);
+    expect(ra!.failure).toBeUndefined();
+    expect(rb).toEqual(stored());
+  });
+
+  it('fails only the requests whose rows could not be stored', async () => {
+    const a = rows(2);
+    const b = rows(3);
+    const down = new InsertError('store down');
+    const c = new GroupCommitter(
+      { maxRows: 100, maxDelayMs: 1, maxPendingRows: 1000 },
+      async () => ({ ...stored(), pending: [b[0]!], unstored: [b[1]!, b[2]!], failure: down }),
+    );
+    const [ra, rb] = await Promise.all([c.submit(a), c.submit(b)]);
+    expect(ra).toEqual(stored());
+    expect(rb).toEqual({ refused: [], pending: [b[0]], unstored: [b[1], b[2]], failure: down });
     expect(c.pendingRows).toBe(0);
   });
 });

@@ -4,6 +4,7 @@
  * with every problem listed: where in the file, what was expected, what was found.
  */
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { issuesToProblems, ProblemsError, type Problem } from '@agentmeter/conventions';
@@ -11,6 +12,17 @@ import { DEFAULT_DATABASE, DEFAULT_RETENTION } from './schema/tables.js';
 
 const port = z.number().int().min(0).max(65535);
 const positiveInt = z.number().int().positive();
+const MiB = 1024 * 1024;
+
+/** Limits every listener has (see `http-listener.ts`); each section may set its own. */
+const listenerLimits = {
+  /** Open connections at most; more are closed as they arrive (descriptors stay for the engine). */
+  maxConnections: positiveInt.default(1024),
+  /** A connection must send its request headers within this long (idle sockets included). */
+  headersTimeoutMs: positiveInt.default(10_000),
+  /** An idle keep-alive connection is closed after this long. */
+  keepAliveTimeoutMs: positiveInt.default(5_000),
+};
 
 export const ConfigSchema = z
   .object({
@@ -69,6 +81,11 @@ export const ConfigSchema = z
         /** Span ids remembered at most (memory bound of the de-duplicator). */
         dedupeMaxSpans: positiveInt.default(2_000_000),
         requestTimeoutMs: positiveInt.default(30_000),
+        ...listenerLimits,
+        /** Insert journal (crash recovery of the rollups); default `<clickhouse.dataPath>/ingest-journal`. */
+        journalDir: z.string().optional(),
+        /** Spans starting further ahead than this (a wrong clock) are rejected. */
+        maxFutureSkewSeconds: positiveInt.default(600),
       })
       .strict()
       .prefault({}),
@@ -89,13 +106,48 @@ export const ConfigSchema = z
               .strict(),
           )
           .default([]),
-        maxBodyBytes: positiveInt.default(10 * 1024 * 1024),
+        maxBodyBytes: positiveInt.default(10 * MiB),
         maxExecutionTimeSeconds: positiveInt.default(60),
+        /** Memory one query may use (`max_memory_usage`); a user's queries together: × maxConcurrentQueriesPerUser. */
+        maxMemoryUsageBytes: positiveInt.default(2048 * MiB),
+        /** Largest result of one query (`max_result_bytes`): the embedded engine holds results in memory. */
+        maxResultBytes: positiveInt.default(256 * MiB),
+        /** Queries running at once, all users together (engine sessions). */
+        maxConcurrentQueries: positiveInt.default(4),
+        /** Queries one user may run at once... */
+        maxConcurrentQueriesPerUser: positiveInt.default(2),
+        /** ...and have waiting; more are refused with TOO_MANY_SIMULTANEOUS_QUERIES. */
+        maxQueuedQueriesPerUser: z.number().int().min(0).default(8),
+        ...listenerLimits,
       })
       .strict()
       .prefault({}),
+    /** How long a stop (SIGTERM) may take: in-flight requests finish, then connections are closed. */
+    shutdownTimeoutMs: positiveInt.default(10_000),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    const http = c.clickhouseHttp;
+    if (http.enabled && !isLoopback(http.host) && http.users.length === 0 && c.ingester.apiKeys.length === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['clickhouseHttp', 'host'],
+        message: `the ClickHouse interface listens on ${http.host}, beyond this machine, with no credentials: set clickhouseHttp.users or AGENTMETER_API_KEYS, or listen on 127.0.0.1`,
+      });
+    }
+  })
+  .transform((c) => ({
+    ...c,
+    ingester: {
+      ...c.ingester,
+      journalDir: c.ingester.journalDir ?? join(c.clickhouse.dataPath, 'ingest-journal'),
+    },
+  }));
+
+/** True for addresses only this machine can reach. */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\./.test(host);
+}
 
 export type AgentmeterConfig = z.infer<typeof ConfigSchema>;
 export type ConfigInput = z.input<typeof ConfigSchema>;

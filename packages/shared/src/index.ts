@@ -1,5 +1,6 @@
 export * from './config.js';
 export * from './store.js';
+export * from './http-listener.js';
 export { UnscopedSettingsError } from './scoped-settings.js';
 export type { LlmSpanRow } from './schema/columns.js';
 export { LLM_SPAN_COLUMNS, ROLLUP_DIMENSIONS, QUANTILE_LEVELS } from './schema/columns.js';

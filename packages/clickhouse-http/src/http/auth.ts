@@ -1,7 +1,8 @@
 /**
  * Who is asking. Credentials come, as in ClickHouse, from the `X-ClickHouse-User`/`-Key` headers,
  * HTTP Basic auth, or the `user`/`password` URL parameters; mixing two of them is an error. With
- * no users configured anyone may query, read-only.
+ * no users and no API keys configured anyone may query, read-only. An API key (the ingester's)
+ * is accepted as the password of any user name, read-only, so one secret guards both listeners.
  */
 import type { IncomingMessage } from 'node:http';
 import { createHash, timingSafeEqual } from 'node:crypto';
@@ -27,9 +28,13 @@ export function authenticate(
   req: IncomingMessage,
   url: URL,
   users: readonly HttpUser[],
+  apiKeys: readonly string[] = [],
 ): Principal {
   const { user, password } = credentials(req, url);
-  if (users.length === 0) return { name: user, readonly: true };
+  if (users.length === 0 && apiKeys.length === 0) return { name: user, readonly: true };
+  // Every key is compared, so the answer takes as long whichever matches.
+  const isKey = apiKeys.reduce((found, key) => sameSecret(password, key) || found, false);
+  if (isKey) return { name: user, readonly: true };
   const known = users.find((u) => u.name === user);
   // Compare even for an unknown user, so the answer takes as long either way.
   const matches = sameSecret(password, known?.password ?? '\0no such user');

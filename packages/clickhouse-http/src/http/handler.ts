@@ -7,12 +7,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ClickHouseHttpError, fromEngineError } from '../errors.js';
 import type { QueryResult } from '../executor.js';
 import { nativeForClientRevision } from '../native/client-revision.js';
-import type { ResolvedOptions } from '../options.js';
+import type { QueryLimits, ResolvedOptions } from '../options.js';
 import type { Settings } from '../sql/settings-sql.js';
 import { authenticate } from './auth.js';
 import { readBody } from './body.js';
 import { parseRequestParams } from './request-params.js';
 import { sendError, sendResult, sendText } from './respond.js';
+import { UserGate } from './user-gate.js';
 
 const HEALTH_PATHS = new Set(['/ping', '/replicas_status']);
 const METHODS = new Set(['GET', 'HEAD', 'POST']);
@@ -23,6 +24,7 @@ export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void
 export function createRequestHandler(options: ResolvedOptions): RequestHandler {
   const { executor } = options;
   const info = executor.info;
+  const gate = new UserGate(options.maxConcurrentQueriesPerUser, options.maxQueuedQueriesPerUser);
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -57,25 +59,27 @@ export function createRequestHandler(options: ResolvedOptions): RequestHandler {
     try {
       const params = parseRequestParams(url, req.headers);
       queryId = params.queryId;
-      const principal = authenticate(req, url, options.users);
+      const principal = authenticate(req, url, options.users, options.apiKeys);
       const body = await readBody(req, {
         maxBytes: options.maxBodyBytes,
         maxDecompressedBytes: options.maxDecompressedBodyBytes,
       });
       const readonly =
         principal.readonly || isGet || Number(params.settings.get('readonly') ?? 0) > 0;
-      const result = await withDeadline(options.requestTimeoutMs, abort, (signal) =>
-        executor.execute({
-          sql: joinQuery(params.query, body),
-          defaultFormat: params.defaultFormat,
-          database: params.database,
-          settings: withExecutionTimeCap(params.settings, options.maxExecutionTimeSeconds),
-          params: params.params,
-          queryId: params.queryId,
-          user: principal.name,
-          readonly,
-          signal,
-        }),
+      const result = await withDeadline(options.listener.requestTimeoutMs, abort, (signal) =>
+        gate.run(principal.name, signal, () =>
+          executor.execute({
+            sql: joinQuery(params.query, body),
+            defaultFormat: params.defaultFormat,
+            database: params.database,
+            settings: withLimits(params.settings, options.limits),
+            params: params.params,
+            queryId: params.queryId,
+            user: principal.name,
+            readonly,
+            signal,
+          }),
+        ),
       );
       const output: QueryResult =
         result.format === 'Native'
@@ -109,11 +113,22 @@ function joinQuery(query: string | undefined, body: Buffer): string {
   return query ? `${query}\n${text}` : text;
 }
 
-/** Every query runs under `max_execution_time`: the client's value if lower, else the cap. */
-function withExecutionTimeCap(settings: Settings, capSeconds: number): Settings {
-  const requested = Number(settings.get('max_execution_time'));
-  const effective = requested > 0 && requested < capSeconds ? requested : capSeconds;
-  return new Map(settings).set('max_execution_time', String(effective));
+/**
+ * Every query runs under the caps: time, memory, and result size (the embedded engine holds a
+ * result in memory before it is sent), each the client's value if lower, else the cap. A result
+ * over the cap is an error, not a silently cut answer.
+ */
+function withLimits(settings: Settings, limits: QueryLimits): Settings {
+  const capped = new Map(settings);
+  const cap = (name: string, max: number) => {
+    const requested = Number(settings.get(name));
+    capped.set(name, String(requested > 0 && requested < max ? requested : max));
+  };
+  cap('max_execution_time', limits.maxExecutionTimeSeconds);
+  cap('max_memory_usage', limits.maxMemoryUsageBytes);
+  cap('max_result_bytes', limits.maxResultBytes);
+  capped.set('result_overflow_mode', 'throw');
+  return capped;
 }
 
 /**

@@ -9,7 +9,15 @@ import { isWord, type DepthToken, type Statement } from './statement.js';
 import type { Settings } from './settings-sql.js';
 
 /** Settings a read-only user may not assign anywhere in a statement (they lift the restrictions). */
-const PROTECTED_SETTINGS = new Set(['readonly', 'profile', 'allow_ddl', 'max_execution_time']);
+const PROTECTED_SETTINGS = new Set([
+  'readonly',
+  'profile',
+  'allow_ddl',
+  'max_execution_time',
+  'max_memory_usage',
+  'max_result_bytes',
+  'result_overflow_mode',
+]);
 /** Functions that read the host's files even in readonly mode (`file('/etc/passwd')`). */
 const HOST_ACCESS_FUNCTIONS = new Set(['file']);
 /** First words of statements that change something; any other unknown first word is a syntax error. */

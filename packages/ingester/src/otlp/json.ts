@@ -76,10 +76,22 @@ export function decodeTraceRequestJson(text: string): DecodedTraceRequest {
   }
 }
 
+/**
+ * A `\uD800`-`\uDFFF` escape: JSON may spell a lone surrogate, which no UTF-8 text (and so no
+ * ClickHouse String read from JSON) can hold. Only bodies that contain one pay for the reviver.
+ */
+const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
+
+/** Lone surrogates become U+FFFD, as a UTF-8 decoder does with a malformed sequence. */
+const wellFormed = (_key: string, value: unknown): unknown =>
+  typeof value === 'string'
+    ? (value as string & { toWellFormed(): string }).toWellFormed()
+    : value;
+
 function parseJson(text: string, lossless: boolean): unknown {
   try {
-    if (!lossless) return JSON.parse(text);
-    return parseLossless(text, null, {
+    if (!lossless) return JSON.parse(text, SURROGATE_ESCAPE.test(text) ? wellFormed : undefined);
+    return parseLossless(text, SURROGATE_ESCAPE.test(text) ? wellFormed : null, {
       parseNumber: (literal) => {
         const n = Number(literal);
         return Number.isSafeInteger(n) || !INTEGER_LITERAL.test(literal) ? n : BigInt(literal);
