@@ -1,13 +1,14 @@
 /**
  * The HTTP listener every agentmeter service uses, with the limits a hostile or careless client
  * must not get around: a bound on open connections (a flood of idle sockets must not take the
- * file descriptors the engine needs), a deadline for the request headers that also closes
- * connections that never send a byte, a keep-alive idle timeout, a whole-request timeout, and a
+ * file descriptors the engine needs), a deadline for the first request's headers counted from the
+ * connection (so sockets that never send a byte are closed too), a keep-alive idle timeout, a
+ * whole-request timeout, and a
  * graceful close that stops accepting, lets in-flight requests finish with `Connection: close`,
  * closes idle keep-alive connections at once, and cuts whatever is left at a deadline.
  */
 import { createServer, type RequestListener, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 
 export interface ListenerLimits {
   maxConnections: number;
@@ -46,10 +47,17 @@ export async function listen(
   handler: RequestListener,
 ): Promise<Listener> {
   const active = new Set<ServerResponse>();
+  /** Connections that have not yet delivered a request, and the timer that closes them. */
+  const awaitingFirstRequest = new WeakMap<Socket, NodeJS.Timeout>();
   let closing = false;
   const server = createServer(
     { connectionsCheckingInterval: Math.min(DEADLINE_CHECK_MS, limits.headersTimeoutMs) },
     (req, res) => {
+      const timer = awaitingFirstRequest.get(req.socket);
+      if (timer) {
+        clearTimeout(timer);
+        awaitingFirstRequest.delete(req.socket);
+      }
       active.add(res);
       res.once('close', () => {
         active.delete(res);
@@ -59,6 +67,13 @@ export async function listen(
       handler(req, res);
     },
   );
+  // Node's header deadline starts with the first byte: a socket that never sends one would be
+  // kept forever. This one starts at the connection.
+  server.on('connection', (socket: Socket) => {
+    const timer = setTimeout(() => socket.destroy(), limits.headersTimeoutMs);
+    awaitingFirstRequest.set(socket, timer);
+    socket.once('close', () => clearTimeout(timer));
+  });
   server.maxConnections = limits.maxConnections;
   server.headersTimeout = limits.headersTimeoutMs;
   server.requestTimeout = Math.max(limits.requestTimeoutMs, limits.headersTimeoutMs);
