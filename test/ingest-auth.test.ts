@@ -1,4 +1,7 @@
-/** API-key authentication of the OTLP receiver (its own process: one embedded engine per process). */
+/**
+ * API-key authentication of the OTLP receiver and, with the same keys, of the ClickHouse
+ * interface (its own process: one embedded engine per process).
+ */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startProduct, type Running } from './helpers.js';
 
@@ -34,5 +37,39 @@ describe('OTLP receiver with API keys configured', () => {
 
   it('keeps health endpoints open for probes', async () => {
     expect((await fetch(`${product.otlpUrl}/healthz`)).status).toBe(200);
+  });
+});
+
+describe('ClickHouse interface with API keys configured', () => {
+  const query = (headers: Record<string, string>) =>
+    fetch(
+      `${product.clickhouseUrl}/?query=${encodeURIComponent('SELECT count() FROM agentmeter.llm_spans')}`,
+      {
+        headers,
+      },
+    );
+
+  it('refuses anonymous and wrong-key queries', async () => {
+    const anonymous = await query({});
+    expect(anonymous.status).toBe(403);
+    expect(anonymous.headers.get('x-clickhouse-exception-code')).toBe('516');
+    expect((await query({ 'X-ClickHouse-Key': 'wrong-key-0123456789' })).status).toBe(403);
+  });
+
+  it('answers a query that presents a key as its password, read-only', async () => {
+    const basic = `Basic ${Buffer.from(`grafana:${KEY}`).toString('base64')}`;
+    const ok = await query({ Authorization: basic });
+    expect(ok.status).toBe(200);
+    expect(await ok.text()).toMatch(/^\d+\n$/);
+    const write = await fetch(`${product.clickhouseUrl}/`, {
+      method: 'POST',
+      headers: { Authorization: basic },
+      body: 'DROP TABLE agentmeter.llm_spans',
+    });
+    expect(write.headers.get('x-clickhouse-exception-code')).toBe('164'); // READONLY
+  });
+
+  it('keeps /ping open for probes', async () => {
+    expect((await fetch(`${product.clickhouseUrl}/ping`)).status).toBe(200);
   });
 });

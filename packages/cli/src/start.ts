@@ -22,7 +22,9 @@ export async function runStart(configFile: string | undefined): Promise<number> 
   process.stdout.write('shutting down: finishing requests in flight, storing accepted spans...\n');
   // The listeners cut what is left at the deadline; this guards against anything else hanging.
   const guard = setTimeout(() => {
-    process.stderr.write(`agentmeter did not stop within ${config.shutdownTimeoutMs + 5_000} ms; exiting\n`);
+    process.stderr.write(
+      `agentmeter did not stop within ${config.shutdownTimeoutMs + 5_000} ms; exiting\n`,
+    );
     process.exit(1);
   }, config.shutdownTimeoutMs + 5_000);
   guard.unref();

@@ -150,7 +150,8 @@ const str = (v: AttributeValue): string => (typeof v === 'string' ? v : stringif
  * `UInt64` columns cannot hold 1.5 and pricing is exact only on safe integers.
  */
 function count(c: Collected, key: string, v: AttributeValue): number | undefined {
-  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : NaN;
+  const n =
+    typeof v === 'number' ? v : typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : NaN;
   if (Number.isSafeInteger(n) && n >= 0) return n;
   c.problem ??= `${key} must be a whole number of tokens from 0 to 2^53-1, found ${shown(v)}`;
   return undefined;
@@ -228,7 +229,10 @@ const READERS = new Map<string, Reader>([
     Deprecated.USAGE_CACHE_CREATION_INPUT_TOKENS,
     (c, v) => (c.cacheWrite ??= count(c, Deprecated.USAGE_CACHE_CREATION_INPUT_TOKENS, v)),
   ],
-  [Foreign.OPENLIT_CACHE_WRITE, (c, v) => (c.cacheWrite ??= count(c, Foreign.OPENLIT_CACHE_WRITE, v))],
+  [
+    Foreign.OPENLIT_CACHE_WRITE,
+    (c, v) => (c.cacheWrite ??= count(c, Foreign.OPENLIT_CACHE_WRITE, v)),
+  ],
   [
     Foreign.ANTHROPIC_CACHE_WRITE_5M,
     (c, v) => (c.cacheWrite5m = count(c, Foreign.ANTHROPIC_CACHE_WRITE_5M, v) ?? 0),
@@ -248,7 +252,10 @@ const READERS = new Map<string, Reader>([
   [Agentmeter.COST_USD, (c, v) => (c.costNanos = usd(c, Agentmeter.COST_USD, v))],
   [GenAi.USAGE_COST, (c, v) => (c.costNanos ??= usd(c, GenAi.USAGE_COST, v))],
   [Foreign.LITELLM_TOTAL_COST, (c, v) => (c.costNanos ??= usd(c, Foreign.LITELLM_TOTAL_COST, v))],
-  [Agentmeter.COST_INPUT_USD, (c, v) => (c.costParts[0] = usd(c, Agentmeter.COST_INPUT_USD, v) ?? 0)],
+  [
+    Agentmeter.COST_INPUT_USD,
+    (c, v) => (c.costParts[0] = usd(c, Agentmeter.COST_INPUT_USD, v) ?? 0),
+  ],
   [
     Agentmeter.COST_OUTPUT_USD,
     (c, v) => (c.costParts[1] = usd(c, Agentmeter.COST_OUTPUT_USD, v) ?? 0),

@@ -7,12 +7,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { Deduplicator } from './dedupe.js';
 import { GroupCommitter } from './group-commit.js';
 import { IngesterMetrics } from './metrics.js';
-import {
-  MAX_REASONS,
-  Normaliser,
-  type SpanPricer,
-  type StartTimeWindow,
-} from './normalise.js';
+import { MAX_REASONS, Normaliser, type SpanPricer, type StartTimeWindow } from './normalise.js';
 import type { DecodedTraceRequest } from './otlp/types.js';
 import { SpanStore } from './span-store.js';
 

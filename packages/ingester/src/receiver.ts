@@ -138,12 +138,18 @@ export async function startReceiver(
     send(res, status, body);
   }
 
-  const listener = await listen('OTLP receiver', options.host, options.port, options, (req, res) => {
-    handle(req, res).catch((err: unknown) => {
-      if (!res.headersSent)
-        send(res, 500, statusBody('json', 13, `internal error: ${(err as Error).message}`));
-    });
-  });
+  const listener = await listen(
+    'OTLP receiver',
+    options.host,
+    options.port,
+    options,
+    (req, res) => {
+      handle(req, res).catch((err: unknown) => {
+        if (!res.headersSent)
+          send(res, 500, statusBody('json', 13, `internal error: ${(err as Error).message}`));
+      });
+    },
+  );
   return { url: listener.url, port: listener.port, close: (ms) => listener.close(ms) };
 }
 

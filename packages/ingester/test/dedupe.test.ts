@@ -40,21 +40,21 @@ describe('Deduplicator', () => {
     const d = new Deduplicator({ windowMs: 60_000, maxSpans: 100 });
     const a = d.claim([row(2, 1)]);
     d.release(a.fresh);
-    expect((d.claim([row(2, 1)])).fresh).toHaveLength(1);
+    expect(d.claim([row(2, 1)]).fresh).toHaveLength(1);
   });
 
   it('forgets spans after two generations of the window', async () => {
     let now = 0;
     const d = new Deduplicator({ windowMs: 1000, maxSpans: 100, now: () => now });
-    d.commit((d.claim([row(4, 1)])).fresh);
+    d.commit(d.claim([row(4, 1)]).fresh);
     now = 600; // rotation: still remembered in the previous generation
-    expect((d.claim([row(4, 1)])).duplicates).toBe(1);
+    expect(d.claim([row(4, 1)]).duplicates).toBe(1);
     now = 1200; // second rotation: gone
-    expect((d.claim([row(4, 1)])).fresh).toHaveLength(1);
+    expect(d.claim([row(4, 1)]).fresh).toHaveLength(1);
   });
 
   it('recycles its generations: rotation allocates nothing and forgets what the recycled one held', () => {
-    let now = 0;
+    const now = 0;
     const d = new Deduplicator({ windowMs: 1000, maxSpans: 4, now: () => now });
     d.commit(d.claim([row(6, 1), row(6, 2)]).fresh); // the generation (2 keys) is full
     d.commit(d.claim([row(6, 3)]).fresh); // rotation by size, not time
@@ -68,6 +68,6 @@ describe('Deduplicator', () => {
   it('seeds from stored keys', async () => {
     const d = new Deduplicator({ windowMs: 60_000, maxSpans: 100 });
     d.seed([{ traceId: hex(5, 32), spanId: hex(1, 16) }]);
-    expect((d.claim([row(5, 1)])).duplicates).toBe(1);
+    expect(d.claim([row(5, 1)]).duplicates).toBe(1);
   });
 });

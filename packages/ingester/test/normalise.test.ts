@@ -315,4 +315,46 @@ describe('normaliser', () => {
       /invalid trace id 'xyz'[\s\S]*invalid span id[\s\S]*ends before it starts/,
     );
   });
+
+  it('rejects, with the reason, values the schema cannot hold exactly; accepts whole numbers in any spelling', () => {
+    const n = new Normaliser();
+    const result = n.normalise(
+      request([
+        span({ [GenAi.USAGE_INPUT_TOKENS]: 1.5 }),
+        span({ [GenAi.USAGE_OUTPUT_TOKENS]: '9007199254740992' }),
+        span({ [GenAi.USAGE_OUTPUT_TOKENS]: -1 }),
+        span({ [Agentmeter.COST_USD]: -5 }),
+        span({ [Agentmeter.COST_USD]: 'NaN' }),
+        span({ [Agentmeter.COST_USD]: 9_007_199.3 }),
+        span({ [GenAi.USAGE_INPUT_TOKENS]: 250, [GenAi.USAGE_OUTPUT_TOKENS]: ' 12 ' }),
+      ]),
+    );
+    expect(result.rejected).toBe(6);
+    expect(result.rejectReasons[0]).toMatch(
+      /gen_ai\.usage\.input_tokens must be a whole number .* found 1\.5$/,
+    );
+    expect(result.rows.map((r) => [r.input_tokens, r.output_tokens])).toEqual([[250, 12]]);
+  });
+
+  it('accepts start times within the window around its clock, and refuses the rest with the range', () => {
+    const now = 1_700_000_000_000;
+    const n = new Normaliser(undefined, { now: () => now, maxAgeMs: 60_000, maxFutureMs: 1_000 });
+    const at = (ms: number) => ({
+      startTimeUnixNano: BigInt(ms) * 1_000_000n,
+      endTimeUnixNano: BigInt(ms) * 1_000_000n,
+    });
+    const result = n.normalise(
+      request([
+        span({ [GenAi.REQUEST_MODEL]: 'm' }, at(now - 60_000)),
+        span({ [GenAi.REQUEST_MODEL]: 'm' }, at(now + 1_000)),
+        span({ [GenAi.REQUEST_MODEL]: 'm' }, at(now - 60_001)),
+        span({ [GenAi.REQUEST_MODEL]: 'm' }, at(now + 1_001)),
+      ]),
+    );
+    expect(result.rows).toHaveLength(2);
+    expect(result.rejected).toBe(2);
+    expect(result.rejectReasons[0]).toContain(
+      'outside the accepted range 2023-11-14T22:12:20.000Z',
+    );
+  });
 });

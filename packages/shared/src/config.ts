@@ -128,7 +128,12 @@ export const ConfigSchema = z
   .strict()
   .superRefine((c, ctx) => {
     const http = c.clickhouseHttp;
-    if (http.enabled && !isLoopback(http.host) && http.users.length === 0 && c.ingester.apiKeys.length === 0) {
+    if (
+      http.enabled &&
+      !isLoopback(http.host) &&
+      http.users.length === 0 &&
+      c.ingester.apiKeys.length === 0
+    ) {
       ctx.addIssue({
         code: 'custom',
         path: ['clickhouseHttp', 'host'],

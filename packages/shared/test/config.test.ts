@@ -57,4 +57,21 @@ describe('deployment config', () => {
   it('refuses YAML that does not parse, saying where', () => {
     expect(() => loadConfig(file('ingester: [unclosed'), {})).toThrow(ConfigError);
   });
+
+  it('refuses a ClickHouse interface beyond loopback without credentials, saying what to do', () => {
+    const open = () => loadConfig(undefined, { AGENTMETER_CLICKHOUSE_HTTP_HOST: '0.0.0.0' });
+    expect(open).toThrow(ConfigError);
+    expect(open).toThrow(/clickhouseHttp\.host.*set clickhouseHttp\.users or AGENTMETER_API_KEYS/s);
+    const keyed = loadConfig(undefined, {
+      AGENTMETER_CLICKHOUSE_HTTP_HOST: '0.0.0.0',
+      AGENTMETER_API_KEYS: 'key-0123456789',
+    });
+    expect(keyed.clickhouseHttp.host).toBe('0.0.0.0');
+  });
+
+  it('keeps the insert journal beside the data unless told otherwise', () => {
+    expect(loadConfig(undefined, { AGENTMETER_DATA_DIR: '/srv/am' }).ingester.journalDir).toBe(
+      join('/srv/am', 'ingest-journal'),
+    );
+  });
 });

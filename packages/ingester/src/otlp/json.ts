@@ -84,9 +84,7 @@ const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
 
 /** Lone surrogates become U+FFFD, as a UTF-8 decoder does with a malformed sequence. */
 const wellFormed = (_key: string, value: unknown): unknown =>
-  typeof value === 'string'
-    ? (value as string & { toWellFormed(): string }).toWellFormed()
-    : value;
+  typeof value === 'string' ? (value as string & { toWellFormed(): string }).toWellFormed() : value;
 
 function parseJson(text: string, lossless: boolean): unknown {
   try {
