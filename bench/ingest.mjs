@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { buildPayloads } from './lib/payloads.mjs';
+import { startProductChild, stopProductChild } from './lib/product.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const { values } = parseArgs({
@@ -65,26 +66,7 @@ async function runBench() {
 /** Starts the product, sends every payload with `senders` concurrent loops, checks the rollups. */
 async function runProductOnce(payloads, senders) {
   const dataDir = mkdtempSync(join(tmpdir(), 'agentmeter-bench-'));
-  const child = spawn(process.execPath, ['packages/cli/dist/main.js', 'start'], {
-    cwd: root,
-    env: {
-      ...process.env,
-      AGENTMETER_DATA_DIR: dataDir,
-      AGENTMETER_OTLP_PORT: '0',
-      AGENTMETER_CLICKHOUSE_HTTP_PORT: '0',
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const urls = await new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-      const otlp = /OTLP\/HTTP traces\s+(\S+)/.exec(out);
-      const ch = /ClickHouse HTTP\s+(\S+)/.exec(out);
-      if (otlp && ch) resolve({ otlp: otlp[1], clickhouse: ch[1] });
-    });
-    child.once('exit', (code) => reject(new Error(`product exited with ${code}`)));
-  });
+  const { child, ...urls } = await startProductChild(dataDir);
   const started = performance.now();
   let next = 0;
   let failures = 0;
@@ -121,8 +103,7 @@ async function runProductOnce(payloads, senders) {
   const peakRssMiB = Math.round(
     Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))[1]) / 1024,
   );
-  child.kill('SIGTERM');
-  await new Promise((r) => child.once('exit', r));
+  await stopProductChild(child);
   rmSync(dataDir, { recursive: true, force: true });
   const rate = expected / seconds;
   console.log(

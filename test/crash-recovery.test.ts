@@ -12,6 +12,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { jsonRequest, jsonSpan } from './helpers.js';
 
 const MAIN = fileURLToPath(new URL('../packages/cli/dist/main.js', import.meta.url));
 const NOW_NS = BigInt(Date.now()) * 1_000_000n;
@@ -65,26 +66,13 @@ function start(dir: string): Promise<Child> {
 
 let serial = 0;
 /** One OTLP/JSON request of `n` LLM spans, each with its own ids and a cost of $0.001. */
-function body(project: string, n: number): string {
-  const spans = Array.from({ length: n }, () => {
-    serial++;
-    const startNs = NOW_NS - BigInt(serial) * 1_000_000n;
-    return {
-      traceId: serial.toString(16).padStart(32, '0'),
-      spanId: serial.toString(16).padStart(16, '0'),
-      name: 'chat',
-      startTimeUnixNano: String(startNs),
-      endTimeUnixNano: String(startNs + 500_000_000n),
-      attributes: [
-        { key: 'gen_ai.request.model', value: { stringValue: 'gpt-4o' } },
-        { key: 'gen_ai.usage.input_tokens', value: { intValue: '120' } },
-        { key: 'agentmeter.cost.usd', value: { doubleValue: 0.001 } },
-        { key: 'agentmeter.project', value: { stringValue: project } },
-      ],
-    };
-  });
-  return JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans }] }] });
-}
+const body = (project: string, n: number): string =>
+  jsonRequest(
+    Array.from({ length: n }, () => {
+      serial++;
+      return jsonSpan({ serial, project, startNs: NOW_NS - BigInt(serial) * 1_000_000n });
+    }),
+  );
 
 /** Resolves once an insert is journaled (it is about to run or running), within 10 s. */
 async function insertStarted(journal: string): Promise<void> {

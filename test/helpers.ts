@@ -28,3 +28,40 @@ export async function startProduct(overrides: ConfigInput = {}): Promise<Running
     },
   };
 }
+
+/** An OTLP/JSON attribute value, as a client writes it (`{ stringValue }`, `{ intValue }`, ...). */
+export type JsonValue = Record<string, unknown>;
+
+/**
+ * One OTLP/JSON LLM span with ids made from `serial`: model gpt-4o, $0.001, the project, and any
+ * other attributes (which override those). Tests write spans by hand to control every type.
+ */
+export function jsonSpan(o: {
+  serial: number;
+  project: string;
+  startNs?: bigint | string;
+  attrs?: Record<string, JsonValue>;
+}): Record<string, unknown> {
+  const start = o.startNs ?? BigInt(Date.now() - 60_000) * 1_000_000n;
+  return {
+    traceId: o.serial.toString(16).padStart(32, 'a'),
+    spanId: o.serial.toString(16).padStart(16, 'b'),
+    name: 'chat',
+    kind: 3,
+    startTimeUnixNano: String(start),
+    endTimeUnixNano: typeof start === 'bigint' ? String(start + 1_000_000_000n) : start,
+    attributes: Object.entries({
+      'gen_ai.request.model': { stringValue: 'gpt-4o' },
+      'agentmeter.cost.usd': { doubleValue: 0.001 },
+      'agentmeter.project': { stringValue: o.project },
+      ...o.attrs,
+    }).map(([key, value]) => ({ key, value })),
+  };
+}
+
+/** An ExportTraceServiceRequest in OTLP/JSON holding the spans. */
+export function jsonRequest(spans: unknown[]): string {
+  return JSON.stringify({
+    resourceSpans: [{ resource: { attributes: [] }, scopeSpans: [{ scope: {}, spans }] }],
+  });
+}

@@ -12,7 +12,7 @@ import {
   InMemorySpanExporter,
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
-import { startProduct, type Running } from './helpers.js';
+import { jsonRequest, jsonSpan, startProduct, type JsonValue, type Running } from './helpers.js';
 
 const NOW_NS = BigInt(Date.now()) * 1_000_000n;
 const DAY_NS = 86_400_000_000_000n;
@@ -27,46 +27,34 @@ afterAll(async () => {
   await product?.stop();
 });
 
-type Value = Record<string, unknown>;
 interface SpanSpec {
   project: string;
   start?: bigint | string;
-  attrs?: Record<string, Value>;
+  attrs?: Record<string, JsonValue>;
 }
 
-/** An OTLP/JSON span with typed attribute values, as a client would write them by hand. */
-function span(s: SpanSpec) {
-  serial++;
-  const start = s.start ?? NOW_NS - 60_000_000_000n;
-  return {
-    traceId: serial.toString(16).padStart(32, 'a'),
-    spanId: serial.toString(16).padStart(16, 'b'),
-    name: 'chat',
-    kind: 3,
-    startTimeUnixNano: String(start),
-    endTimeUnixNano: typeof start === 'bigint' ? String(start + 1_000_000_000n) : start,
-    attributes: Object.entries({
+/** A span with typed token counts as well, so that each test can spoil one value. */
+const span = (s: SpanSpec) =>
+  jsonSpan({
+    serial: ++serial,
+    project: s.project,
+    ...(s.start !== undefined ? { startNs: s.start } : {}),
+    attrs: {
       'gen_ai.operation.name': { stringValue: 'chat' },
       'gen_ai.provider.name': { stringValue: 'openai' },
-      'gen_ai.request.model': { stringValue: 'gpt-4o' },
       'gen_ai.usage.input_tokens': { intValue: '100' },
       'gen_ai.usage.output_tokens': { intValue: '10' },
-      'agentmeter.cost.usd': { doubleValue: 0.001 },
-      'agentmeter.project': { stringValue: s.project },
       ...s.attrs,
-    }).map(([key, value]) => ({ key, value })),
-  };
-}
+    },
+  });
 
-async function send(spans: unknown[]): Promise<{ status: number; body: Value }> {
+async function send(spans: unknown[]): Promise<{ status: number; body: JsonValue }> {
   const res = await fetch(`${product.otlpUrl}/v1/traces`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({
-      resourceSpans: [{ resource: { attributes: [] }, scopeSpans: [{ scope: {}, spans }] }],
-    }),
+    body: jsonRequest(spans),
   });
-  return { status: res.status, body: (await res.json()) as Value };
+  return { status: res.status, body: (await res.json()) as JsonValue };
 }
 
 /** Requests, cost and tokens of a project in llm_spans and each rollup, as exact strings. */
@@ -136,14 +124,10 @@ describe('spans the schema cannot store exactly', () => {
   });
 
   it('keeps a lone surrogate from failing the request: it is stored as U+FFFD', async () => {
-    const text = JSON.stringify({
-      resourceSpans: [
-        {
-          resource: { attributes: [] },
-          scopeSpans: [{ scope: {}, spans: [span({ project: 'p5' })] }],
-        },
-      ],
-    }).replace('"name":"chat"', '"name":"chat\\ud800"');
+    const text = jsonRequest([span({ project: 'p5' })]).replace(
+      '"name":"chat"',
+      '"name":"chat\\ud800"',
+    );
     const res = await fetch(`${product.otlpUrl}/v1/traces`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },

@@ -7,23 +7,13 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startProduct } from './helpers.js';
+import { jsonRequest, jsonSpan, startProduct } from './helpers.js';
 
 const DAY_NS = 86_400_000_000_000n;
 const NOW_NS = BigInt(Date.now()) * 1_000_000n;
 
-const span = (i: number) => ({
-  traceId: (i + 1).toString(16).padStart(32, 'c'),
-  spanId: (i + 1).toString(16).padStart(16, 'd'),
-  name: 'chat',
-  startTimeUnixNano: String(NOW_NS - 2n * DAY_NS + BigInt(i)),
-  endTimeUnixNano: String(NOW_NS - 2n * DAY_NS + BigInt(i) + 1_000_000n),
-  attributes: [
-    { key: 'gen_ai.request.model', value: { stringValue: 'gpt-4o' } },
-    { key: 'agentmeter.cost.usd', value: { doubleValue: 0.001 } },
-    { key: 'agentmeter.project', value: { stringValue: 'restart' } },
-  ],
-});
+const span = (i: number) =>
+  jsonSpan({ serial: i + 1, project: 'restart', startNs: NOW_NS - 2n * DAY_NS + BigInt(i) });
 
 describe('retries after a restart', () => {
   it('count spans that started days ago once, however recently they were stored', async () => {
@@ -35,7 +25,7 @@ describe('retries after a restart', () => {
         fetch(`${running.otlpUrl}/v1/traces`, {
           method: 'POST',
           headers: { 'Content-Type': 'application/json' },
-          body: JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: body }] }] }),
+          body: jsonRequest(body),
         });
       expect((await post(spans)).status).toBe(200);
       await running.close();

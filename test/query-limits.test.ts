@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type Socket } from 'node:net';
-import { startProduct, type Running } from './helpers.js';
+import { jsonRequest, jsonSpan, startProduct, type Running } from './helpers.js';
 
 let product: Running;
 const MiB = 1024 * 1024;
@@ -55,33 +55,10 @@ let serial = 0;
 /** Sends one LLM span; resolves with the status. */
 async function ingestOne(): Promise<number> {
   serial++;
-  const start = BigInt(Date.now() - 1000) * 1_000_000n;
   const res = await fetch(`${product.otlpUrl}/v1/traces`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({
-      resourceSpans: [
-        {
-          scopeSpans: [
-            {
-              spans: [
-                {
-                  traceId: serial.toString(16).padStart(32, 'e'),
-                  spanId: serial.toString(16).padStart(16, 'f'),
-                  name: 'chat',
-                  startTimeUnixNano: String(start),
-                  endTimeUnixNano: String(start + 1000n),
-                  attributes: [
-                    { key: 'gen_ai.request.model', value: { stringValue: 'gpt-4o' } },
-                    { key: 'agentmeter.project', value: { stringValue: 'limits' } },
-                  ],
-                },
-              ],
-            },
-          ],
-        },
-      ],
-    }),
+    body: jsonRequest([jsonSpan({ serial, project: 'limits' })]),
   });
   await res.arrayBuffer();
   return res.status;

@@ -11,12 +11,17 @@
  * block and adds nothing where it is present). So raw and rollups agree after any crash.
  *
  * Files are written whole and renamed into place, so a crash while writing leaves a `.tmp` file
- * that is deleted at open, never a torn entry. They are not fsynced: they survive the process
+ * that is deleted at open, never a torn entry. Writes are synchronous on purpose: measured under
+ * 16 concurrent senders, the five awaited file operations of one entry waited 50–350 ms for turns
+ * of the busy event loop (the insert itself took 220–460 ms); written at once, an entry of 8,000
+ * rows blocks the loop for a few milliseconds. They are not fsynced: they survive the process
  * (kill -9, OOM kill), not a power loss, the same durability as ClickHouse's own parts under its
  * default `fsync_after_insert = 0`.
  */
-import { mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
+import { closeSync, openSync, renameSync, unlinkSync, writevSync } from 'node:fs';
+import { mkdir, readdir, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ConfigError } from '@agentmeter/shared';
 
 export interface JournalEntry {
   /** File name; entries replay in name order (oldest first). */
@@ -45,15 +50,24 @@ export class InsertJournal {
 
   /** Opens (creating) the journal directory and removes entries that were never completed writing. */
   static async open(dir: string): Promise<InsertJournal> {
-    await mkdir(dir, { recursive: true });
-    for (const name of await readdir(dir)) {
-      if (name.endsWith(TMP)) await unlink(join(dir, name));
+    try {
+      await mkdir(dir, { recursive: true });
+      for (const name of await readdir(dir)) {
+        if (name.endsWith(TMP)) await unlink(join(dir, name));
+      }
+    } catch (err) {
+      throw new ConfigError('the insert journal', [
+        {
+          path: 'ingester.journalDir',
+          message: `cannot use ${dir} (${(err as Error).message}): give a writable directory that outlives the process`,
+        },
+      ]);
     }
     return new InsertJournal(dir);
   }
 
-  /** Writes an entry; resolves with its id once it is in place. */
-  async record(entry: Omit<JournalEntry, 'id'>): Promise<string> {
+  /** Writes an entry; returns its id once it is in place. */
+  record(entry: Omit<JournalEntry, 'id'>): string {
     // Time first so that entries of successive processes sort in order; the counter orders one
     // process's entries within a millisecond.
     const id = `${String(Date.now()).padStart(15, '0')}-${String(this.sequence++).padStart(9, '0')}${SUFFIX}`;
@@ -64,20 +78,22 @@ export class InsertJournal {
       columns: entry.columns,
     };
     const tmp = join(this.dir, id + TMP);
-    const file = await open(tmp, 'w');
+    const fd = openSync(tmp, 'w');
     try {
-      await file.writev([Buffer.from(JSON.stringify(header) + '\n'), Buffer.from(entry.body)]);
+      writevSync(fd, [Buffer.from(JSON.stringify(header) + '\n'), Buffer.from(entry.body)]);
     } finally {
-      await file.close();
+      closeSync(fd);
     }
-    await rename(tmp, join(this.dir, id));
+    renameSync(tmp, join(this.dir, id));
     return id;
   }
 
-  async forget(id: string): Promise<void> {
-    await unlink(join(this.dir, id)).catch((err: NodeJS.ErrnoException) => {
-      if (err.code !== 'ENOENT') throw err;
-    });
+  forget(id: string): void {
+    try {
+      unlinkSync(join(this.dir, id));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
   }
 
   /** Entries not yet forgotten, oldest first. */

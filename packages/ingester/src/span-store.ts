@@ -59,7 +59,8 @@ const TRANSIENT =
  * rollup are partitioned by day, and a UTC day overlaps at most two days of any time zone.
  */
 const MAX_DAYS_PER_INSERT = 50;
-const NANOS_PER_DAY = 86_400_000_000_000n;
+const NANOS_PER_DAY = 86_400_000_000_000;
+const BIG_NANOS_PER_DAY = BigInt(NANOS_PER_DAY);
 
 interface Piece {
   rows: LlmSpanRow[];
@@ -108,7 +109,7 @@ export class SpanStore {
       // Refused content had never been acknowledged (its insert failed the same way then).
       if (outcome.ok) replayed++;
       else refused++;
-      await this.journal.forget(entry.id);
+      this.journal.forget(entry.id);
     }
     return { replayed, refused };
   }
@@ -155,7 +156,7 @@ export class SpanStore {
       const outcome = await this.send(pending.entry);
       if (!outcome.ok && 'failure' in outcome) return outcome.failure;
       this.pendingInserts.shift();
-      await this.journal.forget(pending.entry.id);
+      this.journal.forget(pending.entry.id);
       if (outcome.ok) this.options.onReplayed?.(pending.rows);
     }
     return undefined;
@@ -170,7 +171,7 @@ export class SpanStore {
     const entry = { token: piece.token, table: this.table, columns: LLM_SPAN_COLUMNS, body };
     let id: string;
     try {
-      id = await this.journal.record(entry);
+      id = this.journal.record(entry);
     } catch (err) {
       const why = `cannot write the insert journal in ${this.journal.dir}: ${messageOf(err)}`;
       return { ok: false, failure: new InsertError(why, { cause: err }), journaled: false };
@@ -179,7 +180,7 @@ export class SpanStore {
     if (!outcome.ok && 'failure' in outcome) {
       this.pendingInserts.push({ entry: { ...entry, id }, rows: piece.rows });
     } else {
-      await this.journal.forget(id);
+      this.journal.forget(id);
     }
     return outcome;
   }
@@ -236,14 +237,23 @@ export class SpanStore {
 
 /** The rows in groups of at most MAX_DAYS_PER_INSERT distinct UTC days (one group nearly always). */
 function splitByDays(rows: LlmSpanRow[]): LlmSpanRow[][] {
+  // Cheap first pass: a batch whose start times lie within the bound needs no split. Number()
+  // rounds nanoseconds, which is harmless a day away from the bound.
+  let min = Infinity;
+  let max = -Infinity;
+  for (const row of rows) {
+    const ns = Number(row.timestamp);
+    if (ns < min) min = ns;
+    if (ns > max) max = ns;
+  }
+  if ((max - min) / NANOS_PER_DAY < MAX_DAYS_PER_INSERT - 1) return [rows];
   const byDay = new Map<bigint, LlmSpanRow[]>();
   for (const row of rows) {
-    const day = BigInt(row.timestamp) / NANOS_PER_DAY;
+    const day = BigInt(row.timestamp) / BIG_NANOS_PER_DAY;
     const group = byDay.get(day);
     if (group) group.push(row);
     else byDay.set(day, [row]);
   }
-  if (byDay.size <= MAX_DAYS_PER_INSERT) return [rows];
   const groups: LlmSpanRow[][] = [];
   let current: LlmSpanRow[] = [];
   let days = 0;

@@ -140,7 +140,7 @@ describe('SpanStore', () => {
       columns: LLM_SPAN_COLUMNS,
       body: body + '\n',
     };
-    await journal.record(entry);
+    journal.record(entry);
     // The state a kill -9 leaves: the raw part committed with the token, the 1h/1d parts not
     // (their view was not there to run), the journal entry still on disk.
     await store.client.command({ query: 'DETACH TABLE agentmeter.llm_usage_1h_mv' });

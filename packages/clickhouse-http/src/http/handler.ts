@@ -128,6 +128,9 @@ function withLimits(settings: Settings, limits: QueryLimits): Settings {
   cap('max_memory_usage', limits.maxMemoryUsageBytes);
   cap('max_result_bytes', limits.maxResultBytes);
   capped.set('result_overflow_mode', 'throw');
+  // Queries yield the cores to ingestion: their threads run at nice 10 (ClickHouse restores the
+  // thread's priority when the query ends).
+  capped.set('os_thread_priority', '10');
   return capped;
 }
 

@@ -17,6 +17,7 @@ const PROTECTED_SETTINGS = new Set([
   'max_memory_usage',
   'max_result_bytes',
   'result_overflow_mode',
+  'os_thread_priority',
 ]);
 /** Functions that read the host's files even in readonly mode (`file('/etc/passwd')`). */
 const HOST_ACCESS_FUNCTIONS = new Set(['file']);
