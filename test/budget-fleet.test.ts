@@ -21,10 +21,7 @@ import {
   RoutingClient,
   type CompleteRequest,
 } from '@agentmeter/instrumentation';
-import {
-  startFakeProvider,
-  type FakeProvider,
-} from '../packages/instrumentation/test/support/fake-provider.js';
+import { startFakeProvider, type FakeProvider } from '@agentmeter/test-kit';
 import { startProduct, type Running } from './helpers.js';
 
 const LIMIT_NANOS = 10_000_000; // $0.01 a day for project `fleet`
@@ -125,7 +122,7 @@ async function storedCalls(service: string): Promise<number> {
 }
 
 function spentNanos(i: Instance): number {
-  const [status] = i.budgets.statuses({ project: 'fleet' }, new Date());
+  const [status] = i.budgets.statuses({ model: 'gpt-4o-mini', project: 'fleet' }, new Date());
   return status?.spentNanos ?? Number.NaN;
 }
 

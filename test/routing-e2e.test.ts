@@ -8,10 +8,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { loadPricing } from '@agentmeter/pricing';
 import { openAIProvider, parseRoutingConfig, RoutingClient } from '@agentmeter/instrumentation';
-import {
-  startFakeProvider,
-  type FakeProvider,
-} from '../packages/instrumentation/test/support/fake-provider.js';
+import { startFakeProvider, type FakeProvider } from '@agentmeter/test-kit';
 import { startProduct, type Running } from './helpers.js';
 
 let product: Running;

@@ -10,7 +10,7 @@ import { errorKind, retryAfterMs } from '../src/providers/errors.js';
 import { providerFromBaseURL } from '../src/providers/hosts.js';
 import { openAIProvider } from '../src/providers/openai.js';
 import { ProviderError, type ChatRequest, type ProviderClient } from '../src/types.js';
-import { fakeErrors, startFakeProvider, type FakeProvider } from './support/fake-provider.js';
+import { fakeErrors, startFakeProvider, type FakeProvider } from '@agentmeter/test-kit';
 
 let fake: FakeProvider;
 let catalog: PriceCatalog;

@@ -9,7 +9,7 @@ import { loadPricing, type PriceCatalog } from '@agentmeter/pricing';
 import { anthropicProvider } from '../src/providers/anthropic.js';
 import { openAIProvider } from '../src/providers/openai.js';
 import { RoutingClient } from '../src/routing/routing-client.js';
-import { fakeErrors, startFakeProvider, type FakeProvider } from './support/fake-provider.js';
+import { fakeErrors, startFakeProvider, type FakeProvider } from '@agentmeter/test-kit';
 import { FakeClock, messages, testConfig, tracing } from './routing-fixtures.js';
 
 let fake: FakeProvider;

@@ -361,7 +361,7 @@ describe('sampling', () => {
         [GenAi.REQUEST_MODEL]: 'gpt-4o-mini',
       },
     ]);
-    const [status] = budgets.statuses({}, new Date(clock.now()));
+    const [status] = budgets.statuses({ model: 'gpt-4o-mini' }, new Date(clock.now()));
     expect(status?.spentNanos).toBe(res.cost?.priced ? res.cost.costNanos : Number.NaN);
   });
 });

@@ -19,7 +19,7 @@ import { loadPricing, type PriceCatalog } from '@agentmeter/pricing';
 import { Agentmeter, GenAi } from '@agentmeter/conventions';
 import { instrumentAnthropic } from '../src/wrappers/anthropic.js';
 import type { InstrumentOptions } from '../src/wrappers/options.js';
-import { fakeErrors, startFakeProvider, type FakeProvider } from './support/fake-provider.js';
+import { fakeErrors, startFakeProvider, type FakeProvider } from '@agentmeter/test-kit';
 
 // Registered globally, as `register()` or any OTel setup does: this is what turns the SDK's own
 // spans on.

@@ -16,7 +16,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import { loadPricing, type PriceCatalog } from '@agentmeter/pricing';
 import { Agentmeter, GenAi } from '@agentmeter/conventions';
 import { instrumentOpenAI, type InstrumentOpenAIOptions } from '../src/wrappers/openai.js';
-import { fakeErrors, startFakeProvider, type FakeProvider } from './support/fake-provider.js';
+import { fakeErrors, startFakeProvider, type FakeProvider } from '@agentmeter/test-kit';
 
 const exporter = new InMemorySpanExporter();
 trace.setGlobalTracerProvider(
