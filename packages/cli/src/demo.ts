@@ -11,9 +11,11 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import {
   Agentmeter,
+  BudgetDecisions,
   CategorySource,
   ErrorCategory,
   GenAi,
+  QuotaDecisions,
   Resource,
 } from '@agentmeter/conventions';
 
@@ -253,8 +255,8 @@ export class Fleet {
         [Agentmeter.PROJECT]: this.pick(PROJECTS),
         [Agentmeter.USER]: `user-${1 + Math.floor(this.random() * 20)}`,
         [Agentmeter.WORKFLOW]: 'implement-phase',
-        [Agentmeter.QUOTA_DECISION]: quotaBlocked ? 'blocked' : 'allowed',
-        [Agentmeter.BUDGET_DECISION]: 'allowed',
+        [Agentmeter.QUOTA_DECISION]: quotaBlocked ? QuotaDecisions.BLOCKED : QuotaDecisions.ALLOWED,
+        [Agentmeter.BUDGET_DECISION]: BudgetDecisions.ALLOWED,
       },
     });
     if (escalated) {

@@ -127,6 +127,32 @@ export const CategorySource = { EXPLICIT: 'explicit', DETECTED: 'detected' } as 
 export const CostSource = { SPAN: 'span', CATALOG: 'catalog', UNPRICED: 'unpriced' } as const;
 export type CostSourceValue = (typeof CostSource)[keyof typeof CostSource];
 
+/** Values of `agentmeter.quota.decision` (the rollups count `blocked` and `downgraded`). */
+export const QuotaDecisions = {
+  ALLOWED: 'allowed',
+  FALLBACK: 'fallback',
+  DOWNGRADED: 'downgraded',
+  BLOCKED: 'blocked',
+} as const;
+export type QuotaDecisionValue = (typeof QuotaDecisions)[keyof typeof QuotaDecisions];
+
+/** Values of `agentmeter.budget.decision` (the rollups count `blocked` and `downgraded`). */
+export const BudgetDecisions = {
+  ALLOWED: 'allowed',
+  ALERTED: 'alerted',
+  DOWNGRADED: 'downgraded',
+  BLOCKED: 'blocked',
+} as const;
+export type BudgetDecisionValue = (typeof BudgetDecisions)[keyof typeof BudgetDecisions];
+
+/** Values of `agentmeter.rate_limit.decision`. */
+export const RateLimitDecisions = {
+  ALLOWED: 'allowed',
+  DELAYED: 'delayed',
+  REJECTED: 'rejected',
+} as const;
+export type RateLimitDecisionValue = (typeof RateLimitDecisions)[keyof typeof RateLimitDecisions];
+
 /** Normalised error categories (`agentmeter.error.category`). */
 export const ErrorCategory = {
   RATE_LIMIT: 'rate_limit',

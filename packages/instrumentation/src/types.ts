@@ -4,6 +4,7 @@
  * wrappers and the guards meet only through these types.
  */
 import type { TokenUsage } from '@agentmeter/pricing';
+import type { ErrorCategory, HttpErrorCategory } from '@agentmeter/conventions';
 
 export type { TokenUsage };
 
@@ -42,16 +43,13 @@ export interface ProviderClient {
 }
 
 /** Why a provider call failed, normalised (the `agentmeter.error.category` values plus two routing-relevant ones). */
+/**
+ * What a provider failure means to the router: an error category of the one taxonomy
+ * (`@agentmeter/conventions`), or one of the two refusals it falls back on (spans record those
+ * as `validation`).
+ */
 export type ProviderErrorKind =
-  | 'rate_limit'
-  | 'timeout'
-  | 'network'
-  | 'auth'
-  | 'not_found'
-  | 'validation'
-  | 'server'
-  | 'context_window'
-  | 'content_policy';
+  HttpErrorCategory | typeof ErrorCategory.NETWORK | 'context_window' | 'content_policy';
 
 export class ProviderError extends Error {
   readonly code = 'PROVIDER_ERROR';

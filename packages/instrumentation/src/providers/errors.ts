@@ -3,6 +3,7 @@
  * wrappers, so a 529 from Anthropic or a `context_length_exceeded` from OpenAI means the same
  * thing to the router and on the span whichever path made the call.
  */
+import { CATEGORY_BY_ERROR_TYPE, categoryOfStatus } from '@agentmeter/conventions';
 import { ProviderError, type ProviderErrorKind } from '../types.js';
 
 /** The fields of a provider's error body that say what went wrong. */
@@ -79,46 +80,19 @@ const CONTENT_POLICY =
 /** Statuses under which a body can mean a context-window or content-policy refusal. */
 const REFUSAL_STATUSES = new Set([400, 403, 413, 422]);
 
-const BY_STATUS: Readonly<Record<number, ProviderErrorKind>> = {
-  401: 'auth',
-  403: 'auth',
-  404: 'not_found',
-  408: 'timeout',
-  // OpenAI's 409 is a lock conflict that succeeds when retried, not a malformed request.
-  409: 'server',
-  429: 'rate_limit',
-  // Gateway timeouts: the request may well succeed if tried again.
-  504: 'timeout',
-  // Anthropic's "overloaded": back off and retry, like a rate limit.
-  529: 'rate_limit',
-};
-
-/** Error types sent without an HTTP status (an error event in the middle of a stream). */
-const BY_TYPE: Readonly<Record<string, ProviderErrorKind>> = {
-  rate_limit_error: 'rate_limit',
-  rate_limit_exceeded: 'rate_limit',
-  overloaded_error: 'rate_limit',
-  authentication_error: 'auth',
-  permission_error: 'auth',
-  invalid_api_key: 'auth',
-  not_found_error: 'not_found',
-  timeout_error: 'timeout',
-  invalid_request_error: 'validation',
-  request_too_large: 'validation',
-};
-
 export function errorKind(status: number | undefined, details: ErrorDetails): ProviderErrorKind {
   if (status === undefined || REFUSAL_STATUSES.has(status)) {
     const text = `${details.code ?? ''} ${details.type ?? ''} ${details.message ?? ''}`;
     if (CONTEXT_WINDOW.test(text)) return 'context_window';
     if (CONTENT_POLICY.test(text)) return 'content_policy';
   }
-  if (status === undefined) {
-    return BY_TYPE[details.code ?? ''] ?? BY_TYPE[details.type ?? ''] ?? 'server';
-  }
-  const byStatus = BY_STATUS[status];
-  if (byStatus) return byStatus;
-  return status >= 500 ? 'server' : 'validation';
+  // The statuses and error types mean what they mean on every span (conventions' one table).
+  if (status !== undefined) return categoryOfStatus(status);
+  return (
+    CATEGORY_BY_ERROR_TYPE[details.code ?? ''] ??
+    CATEGORY_BY_ERROR_TYPE[details.type ?? ''] ??
+    'server'
+  );
 }
 
 /** An error response (`status` ≥ 400) → ProviderError. */

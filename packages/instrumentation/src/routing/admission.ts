@@ -5,6 +5,7 @@
  * the model's `downgrade_to` or the budget's named model) or refuse the call. A refusal is
  * returned, not thrown, so that the client records the incident span before throwing it.
  */
+import { BudgetDecisions, QuotaDecisions } from '@agentmeter/conventions';
 import type { QuotaEnforcementConfig } from '../budget/config.js';
 import type { Decisions, Tenancy } from '../telemetry/call-span.js';
 import type { GuardContext } from '../types.js';
@@ -85,13 +86,13 @@ export class AdmissionControl {
     if (decision.id !== undefined) decisions.budgetId = decision.id;
     switch (decision.action) {
       case 'allow':
-        decisions.budget = 'allowed';
+        decisions.budget = BudgetDecisions.ALLOWED;
         break;
       case 'alert':
-        decisions.budget = 'alerted';
+        decisions.budget = BudgetDecisions.ALERTED;
         break;
       case 'block':
-        decisions.budget = 'blocked';
+        decisions.budget = BudgetDecisions.BLOCKED;
         return {
           admitted: false,
           route,
@@ -103,14 +104,14 @@ export class AdmissionControl {
         // there is nothing cheaper to run, and an over-budget call is refused, not let through.
         const target = decision.downgradeTo ?? route.downgradeTo;
         if (target === undefined) {
-          decisions.budget = 'blocked';
+          decisions.budget = BudgetDecisions.BLOCKED;
           return { admitted: false, route, decisions, error: budgetBlock(route, decision) };
         }
         const cheaper = this.#o.models.get(target);
         if (quotas !== undefined && cheaper.provider !== route.provider) {
           const status = quotas.check(cheaper.provider, facts.inputTokens + facts.outputTokens, at);
           if (status.exhausted) {
-            decisions.quota = 'blocked';
+            decisions.quota = QuotaDecisions.BLOCKED;
             return {
               admitted: false,
               route: cheaper,
@@ -119,7 +120,7 @@ export class AdmissionControl {
             };
           }
         }
-        decisions.budget = 'downgraded';
+        decisions.budget = BudgetDecisions.DOWNGRADED;
         route = cheaper;
         ctx = this.#context(route, facts, at);
         break;
@@ -139,19 +140,19 @@ export class AdmissionControl {
     const tokens = facts.inputTokens + facts.outputTokens;
     const status = quotas.check(route.provider, tokens, at);
     if (!status.exhausted) {
-      decisions.quota = 'allowed';
+      decisions.quota = QuotaDecisions.ALLOWED;
       return route;
     }
     const action = this.#action(facts);
     if (action === 'allow') {
-      decisions.quota = 'allowed';
+      decisions.quota = QuotaDecisions.ALLOWED;
       return route;
     }
     if (action === 'fallback') {
       for (const model of route.fallbacks.quota) {
         const candidate = this.#o.models.get(model);
         if (!quotas.check(candidate.provider, tokens, at).exhausted) {
-          decisions.quota = 'fallback';
+          decisions.quota = QuotaDecisions.FALLBACK;
           return candidate;
         }
       }
@@ -163,11 +164,11 @@ export class AdmissionControl {
         cheaper.provider === route.provider ||
         !quotas.check(cheaper.provider, tokens, at).exhausted
       ) {
-        decisions.quota = 'downgraded';
+        decisions.quota = QuotaDecisions.DOWNGRADED;
         return cheaper;
       }
     }
-    decisions.quota = 'blocked';
+    decisions.quota = QuotaDecisions.BLOCKED;
     return this.#quotaBlock(route, facts, status);
   }
 

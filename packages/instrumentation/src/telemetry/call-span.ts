@@ -18,6 +18,9 @@ import {
   ErrorCategory,
   GenAi,
   nanosToUsd,
+  type BudgetDecisionValue,
+  type QuotaDecisionValue,
+  type RateLimitDecisionValue,
 } from '@agentmeter/conventions';
 import type { PriceResult } from '@agentmeter/pricing';
 import { ProviderError, type ChatResponse } from '../types.js';
@@ -43,10 +46,10 @@ export interface Tenancy {
 }
 
 export interface Decisions {
-  quota?: 'allowed' | 'blocked' | 'fallback' | 'downgraded';
-  budget?: 'allowed' | 'alerted' | 'blocked' | 'downgraded';
+  quota?: QuotaDecisionValue;
+  budget?: BudgetDecisionValue;
   budgetId?: string;
-  rateLimit?: 'allowed' | 'delayed' | 'rejected';
+  rateLimit?: RateLimitDecisionValue;
 }
 
 export interface CallStart {

@@ -6,6 +6,7 @@
  * the public name for reads and inserts, and the materialized views on the local tables so
  * that every shard rolls up what it stores.
  */
+import { BudgetDecisions, QuotaDecisions } from '@agentmeter/conventions';
 import { QUANTILE_LEVELS, ROLLUP_DIMENSIONS } from './columns.js';
 
 export interface RetentionDays {
@@ -139,12 +140,12 @@ const MEASURES: Measure[] = [
   sum('cache_hits', 'UInt64', 'countIf(response_cache_hit)'),
   sum('cache_saved_usd', USD, 'sum(cache_saved_usd)'),
   sum('escalations', 'UInt64', 'countIf(escalated)'),
-  sum('quota_blocks', 'UInt64', "countIf(quota_decision = 'blocked')"),
-  sum('budget_blocks', 'UInt64', "countIf(budget_decision = 'blocked')"),
+  sum('quota_blocks', 'UInt64', `countIf(quota_decision = '${QuotaDecisions.BLOCKED}')`),
+  sum('budget_blocks', 'UInt64', `countIf(budget_decision = '${BudgetDecisions.BLOCKED}')`),
   sum(
     'downgrades',
     'UInt64',
-    "countIf(quota_decision = 'downgraded' OR budget_decision = 'downgraded')",
+    `countIf(quota_decision = '${QuotaDecisions.DOWNGRADED}' OR budget_decision = '${BudgetDecisions.DOWNGRADED}')`,
   ),
   sum('duration_ms_sum', 'Float64', 'sum(duration_ms)'),
   { name: 'duration_ms_min', kind: 'min', type: 'Float64', fromSpans: 'min(duration_ms)' },
