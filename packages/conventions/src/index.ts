@@ -2,3 +2,4 @@ export * from './attributes.js';
 export * from './money.js';
 export * from './errors.js';
 export * from './problems.js';
+export * from './clock.js';

@@ -6,6 +6,7 @@
  * batch gathers meanwhile. Memory is bounded: past `maxPendingRows` a submit is refused at once
  * (the receiver answers 429) instead of queueing.
  */
+import { systemClock, type Clock, type Timer } from '@agentmeter/conventions';
 import type { LlmSpanRow } from '@agentmeter/shared';
 import type { RefusedRow, StoreReport } from './span-store.js';
 
@@ -13,6 +14,8 @@ export interface GroupCommitOptions {
   maxRows: number;
   maxDelayMs: number;
   maxPendingRows: number;
+  /** Times the gathering delay and the inserts (default: the system clock). */
+  clock?: Clock;
 }
 
 /** Stores one batch and says what became of its rows (`SpanStore.store`). */
@@ -41,7 +44,8 @@ export interface InsertObservation {
 
 export class GroupCommitter {
   private gathering: Batch = { rows: [], waiters: [] };
-  private timer: NodeJS.Timeout | undefined;
+  private timer: Timer | undefined;
+  private readonly clock: Clock;
   private inFlight: Promise<void> | undefined;
   private pending = 0;
 
@@ -49,7 +53,9 @@ export class GroupCommitter {
     private readonly options: GroupCommitOptions,
     private readonly insert: BatchInserter,
     private readonly observe: (o: InsertObservation) => void = () => {},
-  ) {}
+  ) {
+    this.clock = options.clock ?? systemClock;
+  }
 
   /** Rows accepted and not yet stored or failed. */
   get pendingRows(): number {
@@ -86,11 +92,11 @@ export class GroupCommitter {
       this.startInsert();
       return;
     }
-    this.timer ??= setTimeout(() => this.startInsert(), delayMs);
+    this.timer ??= this.clock.setTimer(() => this.startInsert(), delayMs);
   }
 
   private startInsert(): void {
-    clearTimeout(this.timer);
+    if (this.timer !== undefined) this.clock.clearTimer(this.timer);
     this.timer = undefined;
     if (this.inFlight || this.gathering.rows.length === 0) return;
     const batch = this.gathering;
@@ -103,15 +109,15 @@ export class GroupCommitter {
   }
 
   private async run(batch: Batch): Promise<void> {
-    const started = performance.now();
+    const started = this.clock.now();
     try {
       const report = await this.insert(batch.rows);
       const ok = report.failure === undefined;
-      this.observe({ rows: batch.rows.length, durationMs: performance.now() - started, ok });
+      this.observe({ rows: batch.rows.length, durationMs: this.clock.now() - started, ok });
       if (batch.waiters.length === 1) batch.waiters[0]!.resolve(report);
       else for (const [w, own] of splitReport(report, batch.waiters)) w.resolve(own);
     } catch (err) {
-      this.observe({ rows: batch.rows.length, durationMs: performance.now() - started, ok: false });
+      this.observe({ rows: batch.rows.length, durationMs: this.clock.now() - started, ok: false });
       for (const w of batch.waiters) w.reject(err);
     } finally {
       this.pending -= batch.rows.length;

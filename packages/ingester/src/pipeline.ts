@@ -4,6 +4,7 @@
  * to status codes.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
+import { systemClock, type Clock } from '@agentmeter/conventions';
 import { Deduplicator } from './dedupe.js';
 import { GroupCommitter } from './group-commit.js';
 import { IngesterMetrics } from './metrics.js';
@@ -23,7 +24,8 @@ export interface PipelineOptions {
   spanRetentionDays: number;
   maxFutureSkewSeconds: number;
   pricer?: SpanPricer;
-  now?: () => number;
+  /** Decides the accepted start times, the de-duplication window and the batching delay. */
+  clock?: Clock;
 }
 
 export interface IngestOutcome {
@@ -47,14 +49,18 @@ export class Pipeline {
     dedupe: Deduplicator,
     options: PipelineOptions,
   ) {
-    const now = options.now ?? Date.now;
-    this.normaliser = new Normaliser(options.pricer, startTimeWindow(options, now));
+    const clock = options.clock ?? systemClock;
+    this.normaliser = new Normaliser(
+      options.pricer,
+      startTimeWindow(options, () => clock.now()),
+    );
     this.dedupe = dedupe;
     this.committer = new GroupCommitter(
       {
         maxRows: options.batchMaxRows,
         maxDelayMs: options.batchMaxDelayMs,
         maxPendingRows: options.maxPendingRows,
+        clock,
       },
       (rows) => store.store(rows),
       (o) => this.metrics.insert(o.durationMs, o.ok),
@@ -70,15 +76,17 @@ export class Pipeline {
    * after a crash), then seeds the de-duplicator with the spans stored within its window.
    */
   static async create(client: ClickHouseClient, options: PipelineOptions): Promise<Pipeline> {
+    const clock = options.clock ?? systemClock;
     const dedupe = new Deduplicator({
       windowMs: options.dedupeWindowSeconds * 1000,
       maxSpans: options.dedupeMaxSpans,
-      ...(options.now ? { now: options.now } : {}),
+      now: () => clock.now(),
     });
     const store = await SpanStore.open(client, {
       database: options.database,
       journalDir: options.journalDir,
       onReplayed: (rows) => dedupe.commit(rows),
+      clock,
     });
     const journal = await store.replayJournal();
     dedupe.seed(

@@ -5,6 +5,7 @@
  * the spans stored with it. Also the recent keys that seed the de-duplicator at start.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
+import { systemClock, type Clock } from '@agentmeter/conventions';
 import { LLM_SPAN_COLUMNS, queryRows, Tables, type LlmSpanRow } from '@agentmeter/shared';
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
@@ -19,6 +20,8 @@ export interface SpanStoreOptions {
   retryDelayMs?: number;
   /** Rows of an earlier, pending insert that a later call has now applied. */
   onReplayed?: (rows: readonly LlmSpanRow[]) => void;
+  /** Waits between attempts (default: the system clock). */
+  clock?: Clock;
 }
 
 /** A row ClickHouse refused for what it holds, and ClickHouse's reason. */
@@ -207,7 +210,9 @@ export class SpanStore {
         const type = String((err as { type?: unknown }).type ?? '');
         if (DATA_ERROR.test(type)) return { ok: false, dataError: messageOf(err) };
         if (!TRANSIENT.test(messageOf(err)) || attempt === attempts) break;
-        await sleep((this.options.retryDelayMs ?? 100) * 2 ** (attempt - 1));
+        await (this.options.clock ?? systemClock).sleep(
+          (this.options.retryDelayMs ?? 100) * 2 ** (attempt - 1),
+        );
       }
     }
     const failure = new InsertError(`insert into ${this.table} failed: ${messageOf(last)}`, {
@@ -276,8 +281,4 @@ function compactRow(row: LlmSpanRow): unknown[] {
 
 function messageOf(err: unknown): string {
   return String((err as Error)?.message ?? err).trim();
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

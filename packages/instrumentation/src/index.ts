@@ -29,7 +29,7 @@ export type {
   QuotaActionFn,
   RouteStrategy,
 } from './routing/guards.js';
-export { systemClock, type Clock } from './routing/clock.js';
+export { systemClock, type Clock } from '@agentmeter/conventions';
 export { ESCALATION_REASON } from './routing/policy-table.js';
 export { ROUTE_SPAN_PREFIX, RouteEvent, RouteEventKey } from './routing/route-span.js';
 export { ResponseCache, type ResponseCacheOptions, type CacheKeyInput } from './response-cache.js';

@@ -4,7 +4,8 @@ import { loadPricing, type PriceCatalog } from '@agentmeter/pricing';
 import { ResponseCache } from '../src/response-cache.js';
 import { RoutingClient } from '../src/routing/routing-client.js';
 import type { ChatResponse } from '../src/types.js';
-import { FakeClock, ScriptedProvider, messages, testConfig, tracing } from './routing-fixtures.js';
+import { ScriptedProvider, messages, testConfig, tracing } from './routing-fixtures.js';
+import { ManualClock } from '@agentmeter/test-kit';
 
 const response = (text: string): ChatResponse => ({
   text,
@@ -67,7 +68,7 @@ describe('RoutingClient with a response cache', () => {
     const openai = new ScriptedProvider('openai');
     const anthropic = new ScriptedProvider('anthropic');
     const t = tracing();
-    const clock = new FakeClock();
+    const clock = new ManualClock();
     const router = new RoutingClient({
       config: testConfig(),
       providers: [openai, anthropic],
@@ -126,7 +127,7 @@ describe('RoutingClient with a response cache', () => {
     const router = new RoutingClient({
       config: testConfig({ fallbacks: { content_policy: { 'gpt-4o': ['claude-sonnet-4-5'] } } }),
       providers: [openai, anthropic],
-      clock: new FakeClock(),
+      clock: new ManualClock(),
       cache: new ResponseCache(),
     });
     openai.then({ error: 'content_policy' });

@@ -12,7 +12,6 @@ import {
 import type { Tracer } from '@opentelemetry/api';
 import { parseRoutingConfig } from '../src/config/load.js';
 import type { RoutingConfig, RoutingConfigInput } from '../src/config/schema.js';
-import type { Clock } from '../src/routing/clock.js';
 import type { BudgetStatus } from '../src/budget/budgets.js';
 import type { SpendDecision, SpendGuard } from '../src/routing/guards.js';
 import {
@@ -62,22 +61,6 @@ export class ScriptedProvider implements ProviderClient {
 
   models(): string[] {
     return this.requests.map((r) => r.model);
-  }
-}
-
-/** Time stands still until the code under test sleeps; every sleep is recorded. */
-export class FakeClock implements Clock {
-  readonly sleeps: number[] = [];
-  constructor(public ms = Date.UTC(2026, 0, 15, 12)) {}
-  now(): number {
-    return this.ms;
-  }
-  async sleep(ms: number): Promise<void> {
-    this.sleeps.push(ms);
-    this.ms += ms;
-  }
-  advance(ms: number): void {
-    this.ms += ms;
   }
 }
 

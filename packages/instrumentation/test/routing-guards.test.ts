@@ -8,7 +8,6 @@ import { BudgetEngine } from '../src/budget/budgets.js';
 import { QuotaTracker } from '../src/budget/quota.js';
 import type { BudgetConfigInput } from '../src/budget/config.js';
 import {
-  FakeClock,
   FixedBudget,
   budgetStatus,
   ScriptedProvider,
@@ -16,6 +15,7 @@ import {
   testConfig,
   tracing,
 } from './routing-fixtures.js';
+import { ManualClock } from '@agentmeter/test-kit';
 
 let pricing: PriceCatalog;
 beforeAll(async () => {
@@ -26,7 +26,7 @@ function setup(options: Partial<RoutingClientOptions> = {}) {
   const openai = new ScriptedProvider('openai');
   const anthropic = new ScriptedProvider('anthropic');
   const t = tracing();
-  const clock = new FakeClock();
+  const clock = new ManualClock();
   const router = new RoutingClient({
     config: testConfig({ fallbacks: { quota: { 'gpt-4o-mini': ['claude-haiku-4-5'] } } }),
     providers: [openai, anthropic],
@@ -82,7 +82,7 @@ describe('quota (QuotaTracker + quotaAction of the budget module)', () => {
       ),
     });
   /** Uses up a provider's quota for the day of the fake clock. */
-  const exhaust = (quotas: QuotaTracker, clock: FakeClock, provider: string, tokens: number) =>
+  const exhaust = (quotas: QuotaTracker, clock: ManualClock, provider: string, tokens: number) =>
     quotas.record(provider, tokens, new Date(clock.now()));
 
   it('blocks a never_fallback category: QuotaBlockError, an incident span, no provider call', async () => {
@@ -261,7 +261,7 @@ describe('budget (BudgetEngine of the budget module)', () => {
     new BudgetEngine({
       budgets: [{ id: 'team-daily', scope: 'global', period: 'daily', limit_usd: 0.02, ...budget }],
     });
-  const spent = (budgets: BudgetEngine, clock: FakeClock) =>
+  const spent = (budgets: BudgetEngine, clock: ManualClock) =>
     budgets.statuses({ model: 'gpt-4o' }, new Date(clock.now()))[0]?.spentNanos;
 
   it('blocks the call whose estimate would cross the limit, and not the one before', async () => {

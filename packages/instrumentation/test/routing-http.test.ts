@@ -9,8 +9,13 @@ import { loadPricing, type PriceCatalog } from '@agentmeter/pricing';
 import { anthropicProvider } from '../src/providers/anthropic.js';
 import { openAIProvider } from '../src/providers/openai.js';
 import { RoutingClient } from '../src/routing/routing-client.js';
-import { fakeErrors, startFakeProvider, type FakeProvider } from '@agentmeter/test-kit';
-import { FakeClock, messages, testConfig, tracing } from './routing-fixtures.js';
+import {
+  fakeErrors,
+  startFakeProvider,
+  type FakeProvider,
+  ManualClock,
+} from '@agentmeter/test-kit';
+import { messages, testConfig, tracing } from './routing-fixtures.js';
 
 let fake: FakeProvider;
 let pricing: PriceCatalog;
@@ -22,7 +27,7 @@ beforeEach(() => fake.reset());
 
 function setup() {
   const t = tracing();
-  const clock = new FakeClock();
+  const clock = new ManualClock();
   const router = new RoutingClient({
     config: testConfig({
       retry: { num_retries: 1 },

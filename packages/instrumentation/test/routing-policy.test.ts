@@ -13,7 +13,8 @@ import { Agentmeter, GenAi } from '@agentmeter/conventions';
 import { RoutingClient } from '../src/routing/routing-client.js';
 import { RoutingError } from '../src/routing/errors.js';
 import { loadRoutingConfig } from '../src/config/load.js';
-import { FakeClock, ScriptedProvider, messages, testConfig, tracing } from './routing-fixtures.js';
+import { ScriptedProvider, messages, testConfig, tracing } from './routing-fixtures.js';
+import { ManualClock } from '@agentmeter/test-kit';
 
 function setup(config = testConfig()) {
   const openai = new ScriptedProvider('openai');
@@ -23,7 +24,7 @@ function setup(config = testConfig()) {
     config,
     providers: [openai, anthropic],
     tracer: t.tracer,
-    clock: new FakeClock(),
+    clock: new ManualClock(),
   });
   return { router, openai, anthropic, t };
 }
@@ -274,7 +275,7 @@ describe('construction', () => {
     const router = new RoutingClient({
       config: testConfig(),
       providers: { openai, anthropic: new ScriptedProvider('anthropic') },
-      clock: new FakeClock(),
+      clock: new ManualClock(),
     });
     await router.complete({ category: 'docs', role: 'builder', messages });
     expect(openai.models()).toEqual(['gpt-4o-mini']);
@@ -301,7 +302,7 @@ describe('content capture', () => {
       config: testConfig(),
       providers: [openai, new ScriptedProvider('anthropic')],
       tracer: t.tracer,
-      clock: new FakeClock(),
+      clock: new ManualClock(),
       captureContent: true,
       redact: (text) => text.replaceAll(/ACME-\d+/g, '[TICKET]'),
     });
@@ -337,7 +338,7 @@ describe('sampling', () => {
       sampler,
       spanProcessors: [new SimpleSpanProcessor(exporter)],
     });
-    const clock = new FakeClock(Date.now());
+    const clock = new ManualClock(Date.now());
     const budgets = new BudgetEngine({
       budgets: [{ id: 'g', scope: 'global', period: 'daily', limit_usd: 100, action: 'block' }],
     });

@@ -3,7 +3,8 @@ import { SpanStatusCode } from '@opentelemetry/api';
 import { Agentmeter, GenAi } from '@agentmeter/conventions';
 import { RoutingClient, type RoutingClientOptions } from '../src/routing/routing-client.js';
 import type { RoutingConfigInput } from '../src/config/schema.js';
-import { FakeClock, ScriptedProvider, messages, testConfig, tracing } from './routing-fixtures.js';
+import { ScriptedProvider, messages, testConfig, tracing } from './routing-fixtures.js';
+import { ManualClock } from '@agentmeter/test-kit';
 
 function setup(
   extra: Partial<RoutingConfigInput> = {},
@@ -12,7 +13,7 @@ function setup(
   const openai = new ScriptedProvider('openai');
   const anthropic = new ScriptedProvider('anthropic');
   const t = tracing();
-  const clock = new FakeClock();
+  const clock = new ManualClock();
   const router = new RoutingClient({
     config: testConfig(extra),
     providers: [openai, anthropic],

@@ -1,1 +1,2 @@
 export * from './fake-provider.js';
+export * from './manual-clock.js';

@@ -43,7 +43,7 @@ import {
 } from '../types.js';
 import { AdmissionControl, type Admission, type CallFacts } from './admission.js';
 import { CategoryDetector } from './category-detector.js';
-import { systemClock, type Clock } from './clock.js';
+import { systemClock, type Clock } from '@agentmeter/conventions';
 import { CooldownTracker } from './cooldown.js';
 import { CostEstimator, estimateInputTokens } from './cost-estimate.js';
 import { RoutingError } from './errors.js';
