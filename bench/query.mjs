@@ -9,7 +9,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_RETENTION, migrate, openStore } from '../packages/shared/dist/index.js';
+import { DEFAULT_RETENTION } from '../packages/schema/dist/index.js';
+import { migrate, openStore } from '../packages/shared/dist/index.js';
 
 const { values } = parseArgs({
   options: {

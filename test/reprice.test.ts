@@ -15,7 +15,7 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import { loadPricing, type PriceCatalog } from '@agentmeter/pricing';
 import { Agentmeter, GenAi } from '@agentmeter/conventions';
-import { DEFAULT_RETENTION } from '@agentmeter/shared';
+import { DEFAULT_RETENTION } from '@agentmeter/schema';
 import { reprice, RepriceError } from 'agentmeter';
 import { startProduct, type Running } from './helpers.js';
 

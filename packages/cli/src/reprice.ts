@@ -22,7 +22,8 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { PriceCatalog } from '@agentmeter/pricing';
 import { CostSource, nanosToDecimalString } from '@agentmeter/conventions';
-import { queryRows, rollupFromSpansInsert, Tables, type SchemaOptions } from '@agentmeter/shared';
+import { queryRows } from '@agentmeter/shared';
+import { rollupFromSpansInsert, Tables, type SchemaOptions } from '@agentmeter/schema';
 import { catalogCost } from '@agentmeter/ingester';
 
 export type RepriceErrorCode =
@@ -170,7 +171,7 @@ export async function reprice(
     throw new RepriceError(
       'REPRICE_BEYOND_RETENTION',
       `--since ${since} is older than the oldest stored span day (${Number(env!.n) === 0 ? 'none stored' : env!.oldest}): ` +
-        `history older than llm_spans retention (${o.schema.retention.spans} days) cannot be recomputed`,
+        `history older than ${Tables.SPANS} retention (${o.schema.retention.spans} days) cannot be recomputed`,
     );
   }
 

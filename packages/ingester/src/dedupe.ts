@@ -14,7 +14,7 @@
  * Scope: one ingester process. Several ingesters de-duplicate each other's retries when retries
  * reach the same ingester (OTel Collector `loadbalancing` exporter with `routing_key: traceID`).
  */
-import type { LlmSpanRow } from '@agentmeter/shared';
+import type { LlmSpanRow } from '@agentmeter/schema';
 import { SpanKeySet } from './span-key-set.js';
 
 export interface DedupeOptions {

@@ -7,7 +7,7 @@
  * (the receiver answers 429) instead of queueing.
  */
 import { systemClock, type Clock, type Timer } from '@agentmeter/conventions';
-import type { LlmSpanRow } from '@agentmeter/shared';
+import type { LlmSpanRow } from '@agentmeter/schema';
 import type { RefusedRow, StoreReport } from './span-store.js';
 
 export interface GroupCommitOptions {

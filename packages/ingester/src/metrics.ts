@@ -2,6 +2,7 @@
  * The ingester's own counters, served at `/metrics` in the Prometheus text format so that the
  * same Grafana that shows LLM cost can show whether the pipeline keeps up.
  */
+import { Tables } from '@agentmeter/schema';
 
 const INSERT_BUCKETS_MS = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000];
 
@@ -50,7 +51,7 @@ export class IngesterMetrics {
     );
     counter(
       'agentmeter_ingester_spans_stored_total',
-      'LLM spans stored in llm_spans.',
+      `LLM spans stored in ${Tables.SPANS}.`,
       this.spansStored,
     );
     counter(

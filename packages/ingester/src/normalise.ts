@@ -20,7 +20,7 @@ import {
   Resource,
   usdToNanos,
 } from '@agentmeter/conventions';
-import { type LlmSpanRow } from '@agentmeter/shared';
+import { Tables, type LlmSpanRow } from '@agentmeter/schema';
 import type { PriceCatalog } from '@agentmeter/pricing';
 import { catalogCost, type SpanCost } from './catalog-cost.js';
 import type { AttributeValue, Attributes, DecodedSpan, DecodedTraceRequest } from './otlp/types.js';
@@ -560,7 +560,7 @@ function validate(span: DecodedSpan, bounds: StartBounds): string | undefined {
   if (start <= 0n) return `span ${span.spanId}: missing start time`;
   if (span.endTimeUnixNano < start) return `span ${span.spanId}: ends before it starts`;
   if (start < bounds.min || start > bounds.max) {
-    return `span ${span.spanId}: starts at ${isoTime(start)}, outside the accepted range ${isoTime(bounds.min)} .. ${isoTime(bounds.max)} (llm_spans retention, clock skew)`;
+    return `span ${span.spanId}: starts at ${isoTime(start)}, outside the accepted range ${isoTime(bounds.min)} .. ${isoTime(bounds.max)} (${Tables.SPANS} retention, clock skew)`;
   }
   return undefined;
 }

@@ -6,7 +6,8 @@
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import { systemClock, type Clock } from '@agentmeter/conventions';
-import { LLM_SPAN_COLUMNS, queryRows, Tables, type LlmSpanRow } from '@agentmeter/shared';
+import { queryRows } from '@agentmeter/shared';
+import { LLM_SPAN_COLUMNS, Tables, type LlmSpanRow } from '@agentmeter/schema';
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { InsertJournal, type JournalEntry } from './insert-journal.js';

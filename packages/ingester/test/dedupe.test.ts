@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { LlmSpanRow } from '@agentmeter/shared';
+import type { LlmSpanRow } from '@agentmeter/schema';
 import { Deduplicator } from '../src/dedupe.js';
 import { SpanKeySet } from '../src/span-key-set.js';
 

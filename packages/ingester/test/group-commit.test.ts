@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { LlmSpanRow } from '@agentmeter/shared';
+import type { LlmSpanRow } from '@agentmeter/schema';
 import { BackpressureError, GroupCommitter } from '../src/group-commit.js';
 import { InsertError, type StoreReport } from '../src/span-store.js';
 import { ManualClock } from '@agentmeter/test-kit';

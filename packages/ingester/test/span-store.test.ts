@@ -9,15 +9,8 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import {
-  DEFAULT_RETENTION,
-  LLM_SPAN_COLUMNS,
-  migrate,
-  openStore,
-  queryRows,
-  type LlmSpanRow,
-  type Store,
-} from '@agentmeter/shared';
+import { migrate, openStore, queryRows, type Store } from '@agentmeter/shared';
+import { DEFAULT_RETENTION, LLM_SPAN_COLUMNS, type LlmSpanRow } from '@agentmeter/schema';
 import { Normaliser } from '../src/normalise.js';
 import { InsertJournal } from '../src/insert-journal.js';
 import { SpanStore } from '../src/span-store.js';

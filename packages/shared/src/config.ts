@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { issuesToProblems, ProblemsError, type Problem } from '@agentmeter/conventions';
-import { DEFAULT_DATABASE, DEFAULT_RETENTION } from './schema/tables.js';
+import { DEFAULT_DATABASE, DEFAULT_RETENTION } from '@agentmeter/schema';
 
 const port = z.number().int().min(0).max(65535);
 const positiveInt = z.number().int().positive();

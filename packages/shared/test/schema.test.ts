@@ -4,15 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   DEFAULT_RETENTION,
-  migrate,
-  openStore,
-  queryRows,
+  migrationsTable,
   schemaV1,
   schemaV2,
   type SchemaOptions,
-  type Store,
-} from '../src/index.js';
-import { migrationsTable } from '../src/schema/tables.js';
+} from '@agentmeter/schema';
+import { migrate, openStore, queryRows, type Store } from '../src/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'agentmeter-schema-'));
 let store: Store;

@@ -10,15 +10,8 @@
  * uses the same `toStartOfDay`/`toStartOfHour` as the views, so the three parts never overlap
  * whatever the server's time zone. `user` is not a rollup dimension: it is read from `llm_spans`.
  */
+import { Tables, type LlmSpanRow } from '@agentmeter/schema';
 import type { Scope } from './scope.js';
-
-/** Table names of the ClickHouse contract (docs/schema.md); a test checks them against @agentmeter/shared. */
-export const SPEND_TABLES = {
-  spans: 'llm_spans',
-  usage1m: 'llm_usage_1m',
-  usage1h: 'llm_usage_1h',
-  usage1d: 'llm_usage_1d',
-} as const;
 
 /** Rollup column of each scope read from the rollups. */
 export const ROLLUP_COLUMN = {
@@ -26,7 +19,7 @@ export const ROLLUP_COLUMN = {
   agent: 'agent',
   workflow: 'workflow',
   model: 'request_model',
-} as const satisfies Partial<Record<Scope, string>>;
+} as const satisfies Partial<Record<Scope, keyof LlmSpanRow>>;
 
 export interface SpendGroup {
   readonly scope: Scope;
@@ -72,7 +65,7 @@ GROUP BY g, v`;
 }
 
 function spansPart(db: string, i: number, filter: string): string {
-  return `SELECT toUInt32(${i}) AS g, user_id AS v, sum(cost_usd) AS usd FROM ${db}.${SPEND_TABLES.spans}
+  return `SELECT toUInt32(${i}) AS g, user_id AS v, sum(cost_usd) AS usd FROM ${db}.${Tables.SPANS}
   WHERE timestamp >= fromUnixTimestamp64Milli({s${i}:Int64}) AND timestamp < fromUnixTimestamp64Milli({e${i}:Int64})${filter}
   GROUP BY v`;
 }
@@ -87,13 +80,13 @@ function rollupParts(db: string, i: number, column: string, filter: string): str
   WHERE ${where}${filter}
   GROUP BY v`;
   return [
-    part(SPEND_TABLES.usage1d, inside('bucket', 'DAY')),
+    part(Tables.USAGE_1D, inside('bucket', 'DAY')),
     part(
-      SPEND_TABLES.usage1h,
+      Tables.USAGE_1H,
       `${inside('bucket', 'HOUR')} AND NOT ${inside('toStartOfDay(bucket)', 'DAY')}`,
     ),
     part(
-      SPEND_TABLES.usage1m,
+      Tables.USAGE_1M,
       `bucket >= ${S} AND bucket < ${E} AND NOT ${inside('toStartOfHour(bucket)', 'HOUR')}`,
     ),
   ].join('\nUNION ALL\n');

@@ -1,31 +1,19 @@
 /**
- * Versioned, idempotent schema migrations. Each migration runs once (recorded in
+ * Runs the versioned, idempotent schema migrations of `@agentmeter/schema`. Each migration runs once (recorded in
  * `schema_migrations`); every statement is also IF NOT EXISTS, so a crash between a
  * statement and the record, or two processes starting together, changes nothing that exists.
  * Retention is configuration, not a migration: it is brought to the configured TTL on every
  * start, and only where it differs (MODIFY TTL rewrites parts).
  */
 import type { ClickHouseClient } from '@clickhouse/client';
-import { queryRows } from '../store.js';
 import {
+  MIGRATIONS,
   migrationsTable,
   retentionTargets,
-  schemaV1,
-  schemaV2,
   Tables,
   type SchemaOptions,
-} from './tables.js';
-
-export interface Migration {
-  version: number;
-  name: string;
-  statements: (o: SchemaOptions) => string[];
-}
-
-export const MIGRATIONS: readonly Migration[] = [
-  { version: 1, name: 'llm_spans and the 1m/1h/1d rollup ladder', statements: schemaV1 },
-  { version: 2, name: 'llm_spans.budget_id', statements: schemaV2 },
-];
+} from '@agentmeter/schema';
+import { queryRows } from './store.js';
 
 export interface MigrationReport {
   applied: number[];

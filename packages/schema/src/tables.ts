@@ -7,7 +7,12 @@
  * that every shard rolls up what it stores.
  */
 import { BudgetDecisions, QuotaDecisions } from '@agentmeter/conventions';
-import { QUANTILE_LEVELS, ROLLUP_DIMENSIONS } from './columns.js';
+import {
+  QUANTILE_LEVELS,
+  ROLLUP_DIMENSIONS,
+  SPAN_COLUMNS,
+  SPAN_SERVER_COLUMNS,
+} from './columns.js';
 
 export interface RetentionDays {
   spans: number;
@@ -44,71 +49,24 @@ export const viewName = (rollup: string): string => `${rollup}_view`;
 
 const LEVELS = QUANTILE_LEVELS.join(', ');
 
-const SPANS_COLUMNS = `
-  timestamp DateTime64(9) CODEC(Delta(8), ZSTD(1)),
-  duration_ms Float64 CODEC(ZSTD(1)),
-  trace_id String CODEC(ZSTD(1)),
-  span_id String CODEC(ZSTD(1)),
-  parent_span_id String CODEC(ZSTD(1)),
-  span_name LowCardinality(String),
-  span_kind LowCardinality(String),
-  service_name LowCardinality(String),
-  service_version LowCardinality(String),
-  environment LowCardinality(String),
-  scope_name LowCardinality(String),
-  resource_attributes Map(LowCardinality(String), String) CODEC(ZSTD(1)),
-  operation LowCardinality(String),
-  provider LowCardinality(String),
-  request_model LowCardinality(String),
-  response_model LowCardinality(String),
-  category LowCardinality(String),
-  category_source LowCardinality(String),
-  strategy LowCardinality(String),
-  role LowCardinality(String),
-  attempt UInt16,
-  escalated Bool,
-  escalated_from LowCardinality(String),
-  escalation_reason LowCardinality(String),
-  status LowCardinality(String),
-  error_type LowCardinality(String),
-  error_category LowCardinality(String),
-  status_message String CODEC(ZSTD(1)),
-  finish_reasons Array(LowCardinality(String)),
-  is_stream Bool,
-  time_to_first_token_ms Nullable(Float64),
-  input_tokens UInt64 CODEC(T64, ZSTD(1)),
-  output_tokens UInt64 CODEC(T64, ZSTD(1)),
-  cache_read_tokens UInt64 CODEC(T64, ZSTD(1)),
-  cache_write_tokens UInt64 CODEC(T64, ZSTD(1)),
-  cache_write_5m_tokens UInt64 CODEC(T64, ZSTD(1)),
-  cache_write_1h_tokens UInt64 CODEC(T64, ZSTD(1)),
-  reasoning_tokens UInt64 CODEC(T64, ZSTD(1)),
-  cost_usd Decimal(18, 9) CODEC(ZSTD(1)),
-  cost_input_usd Decimal(18, 9) CODEC(ZSTD(1)),
-  cost_output_usd Decimal(18, 9) CODEC(ZSTD(1)),
-  cost_cache_read_usd Decimal(18, 9) CODEC(ZSTD(1)),
-  cost_cache_write_usd Decimal(18, 9) CODEC(ZSTD(1)),
-  cost_source LowCardinality(String),
-  price_version LowCardinality(String),
-  response_cache_hit Bool,
-  cache_saved_usd Decimal(18, 9) CODEC(ZSTD(1)),
-  quota_decision LowCardinality(String),
-  budget_decision LowCardinality(String),
-  rate_limit_decision LowCardinality(String),
-  project LowCardinality(String),
-  user_id String CODEC(ZSTD(1)),
-  agent LowCardinality(String),
-  workflow LowCardinality(String),
-  conversation_id String CODEC(ZSTD(1)),
-  attributes Map(LowCardinality(String), String) CODEC(ZSTD(1)),
-  ingested_at DateTime64(3) DEFAULT now64(3) CODEC(Delta(8), ZSTD(1)),
-  INDEX idx_trace_id trace_id TYPE bloom_filter(0.001) GRANULARITY 1,
-  INDEX idx_user_id user_id TYPE bloom_filter(0.01) GRANULARITY 1,
-  INDEX idx_attr_keys mapKeys(attributes) TYPE bloom_filter(0.01) GRANULARITY 1,
-  INDEX idx_attr_values mapValues(attributes) TYPE bloom_filter(0.01) GRANULARITY 1`;
+/** Skip indexes of `llm_spans` (part of its first version). */
+const SPANS_INDEXES = [
+  'INDEX idx_trace_id trace_id TYPE bloom_filter(0.001) GRANULARITY 1',
+  'INDEX idx_user_id user_id TYPE bloom_filter(0.01) GRANULARITY 1',
+  'INDEX idx_attr_keys mapKeys(attributes) TYPE bloom_filter(0.01) GRANULARITY 1',
+  'INDEX idx_attr_values mapValues(attributes) TYPE bloom_filter(0.01) GRANULARITY 1',
+];
+
+/** The column list of `llm_spans` as schema version `version` created it. */
+export function spansColumnsDdl(version: number): string {
+  const columns = [...SPAN_COLUMNS, ...SPAN_SERVER_COLUMNS].filter((c) => c.since <= version);
+  return [...columns.map((c) => `${c.name} ${c.ddl}`), ...SPANS_INDEXES]
+    .map((line) => `\n  ${line}`)
+    .join(',');
+}
 
 /** One rollup measure: its column type, how the 1m view computes it from spans, how it cascades and finalises. */
-interface Measure {
+export interface Measure {
   name: string;
   kind: 'sum' | 'min' | 'max' | 'quantiles';
   type: string;
@@ -123,7 +81,7 @@ const sum = (name: string, type: string, fromSpans: string): Measure => ({
 });
 const USD = 'Decimal(38, 9)';
 
-const MEASURES: Measure[] = [
+export const MEASURES: Measure[] = [
   sum('requests', 'UInt64', 'count()'),
   sum('errors', 'UInt64', "countIf(status = 'error')"),
   sum('input_tokens', 'UInt64', 'sum(input_tokens)'),
@@ -164,7 +122,7 @@ const MEASURES: Measure[] = [
   },
 ];
 
-function measureColumn(m: Measure): string {
+export function measureColumn(m: Measure): string {
   return m.kind === 'quantiles'
     ? `${m.name} ${m.type}`
     : `${m.name} SimpleAggregateFunction(${m.kind}, ${m.type})`;
@@ -176,21 +134,21 @@ function measureCascade(m: Measure): string {
     : `${m.kind}(${m.name}) AS ${m.name}`;
 }
 
-function measureFinal(m: Measure): string[] {
+export function measureFinal(m: Measure): string[] {
   if (m.kind !== 'quantiles') return [`${m.kind}(${m.name}) AS ${m.name}`];
   const prefix = m.name.replace(/_quantiles$/, '');
   const merged = `quantilesTDigestMerge(${LEVELS})(${m.name})`;
   return QUANTILE_LEVELS.map((q, i) => `${merged}[${i + 1}] AS ${prefix}_p${Math.round(q * 100)}`);
 }
 
-interface RollupLevel {
+export interface RollupLevel {
   table: string;
   bucket: string;
   partition: string;
   retentionDays: (r: RetentionDays) => number;
 }
 
-const ROLLUPS: RollupLevel[] = [
+export const ROLLUPS: RollupLevel[] = [
   {
     table: Tables.USAGE_1M,
     bucket: 'toStartOfMinute',
@@ -211,10 +169,10 @@ const ROLLUPS: RollupLevel[] = [
   },
 ];
 
-const DIMS = ROLLUP_DIMENSIONS.join(', ');
+export const DIMS = ROLLUP_DIMENSIONS.join(', ');
 
 /** Names and engines for one table, depending on cluster mode. */
-class Naming {
+export class Naming {
   constructor(private readonly o: SchemaOptions) {}
   get onCluster(): string {
     return this.o.cluster ? ` ON CLUSTER ${quoteIdent(this.o.cluster)}` : '';
@@ -242,7 +200,7 @@ class Naming {
   }
 }
 
-function quoteIdent(name: string): string {
+export function quoteIdent(name: string): string {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`invalid identifier: ${name}`);
   return name;
 }
@@ -259,7 +217,7 @@ export function rollupTtl(level: RollupLevel, o: SchemaOptions): string {
  * The SELECT of rollup level `i`'s materialized view, optionally restricted by `where` (a
  * condition on the source table). Level 0 reads `llm_spans`; the others read the level below.
  */
-function rollupSelect(i: number, n: Naming, where?: string): string {
+export function rollupSelect(i: number, n: Naming, where?: string): string {
   const level = ROLLUPS[i]!;
   const source = i === 0 ? n.storage(Tables.SPANS) : n.storage(ROLLUPS[i - 1]!.table);
   const sourceTime = i === 0 ? 'timestamp' : 'bucket';
@@ -280,68 +238,6 @@ GROUP BY bucket, ${DIMS}`;
 export function rollupFromSpansInsert(o: SchemaOptions, where: string, settings: string): string {
   const n = new Naming(o);
   return `INSERT INTO ${n.storage(Tables.USAGE_1M)}\n${rollupSelect(0, n, where)}\nSETTINGS ${settings}`;
-}
-
-/** Statements of schema version 1: the database, raw spans, the rollup ladder and its views. */
-export function schemaV1(o: SchemaOptions): string[] {
-  quoteIdent(o.database);
-  const n = new Naming(o);
-  const out: string[] = [`CREATE DATABASE IF NOT EXISTS ${o.database}${n.onCluster}`];
-
-  out.push(
-    `CREATE TABLE IF NOT EXISTS ${n.storage(Tables.SPANS)}${n.onCluster} (${SPANS_COLUMNS}
-) ENGINE = ${n.engine('MergeTree')}
-PARTITION BY toDate(timestamp)
-ORDER BY (project, service_name, provider, request_model, timestamp)
-TTL ${spansTtl(o)}
-SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1, non_replicated_deduplication_window = 1000`,
-    ...n.distributed(Tables.SPANS, 'cityHash64(trace_id)'),
-  );
-
-  const dimColumns = ROLLUP_DIMENSIONS.map((d) => `  ${d} LowCardinality(String)`).join(',\n');
-  const measureColumns = MEASURES.map((m) => `  ${measureColumn(m)}`).join(',\n');
-  ROLLUPS.forEach((level, i) => {
-    out.push(
-      `CREATE TABLE IF NOT EXISTS ${n.storage(level.table)}${n.onCluster} (
-  bucket DateTime CODEC(Delta(4), ZSTD(1)),
-${dimColumns},
-${measureColumns}
-) ENGINE = ${n.engine('AggregatingMergeTree')}
-PARTITION BY ${level.partition}
-ORDER BY (project, service_name, bucket, ${ROLLUP_DIMENSIONS.slice(2).join(', ')})
-TTL ${rollupTtl(level, o)}
-SETTINGS ttl_only_drop_parts = 1, non_replicated_deduplication_window = 1000`,
-      ...n.distributed(level.table, 'rand()'),
-    );
-    out.push(
-      `CREATE MATERIALIZED VIEW IF NOT EXISTS ${n.storage(level.table)}_mv${n.onCluster} TO ${n.storage(level.table)} AS
-${rollupSelect(i, n)}`,
-    );
-    out.push(
-      `CREATE VIEW IF NOT EXISTS ${n.public(viewName(level.table))}${n.onCluster} AS
-SELECT bucket, ${DIMS},
-  ${MEASURES.flatMap(measureFinal).join(',\n  ')},
-  if(requests = 0, 0, duration_ms_sum / requests) AS duration_ms_avg
-FROM ${n.public(level.table)}
-GROUP BY bucket, ${DIMS}`,
-    );
-  });
-  return out;
-}
-
-/**
- * Statements of schema version 2: `llm_spans.budget_id`, the budget that decided a call (the one
- * that blocked, downgraded or alerted it), read from `agentmeter.budget.id`. In a cluster the
- * Distributed table gets the column too: it does not follow its local table's ALTERs.
- */
-export function schemaV2(o: SchemaOptions): string[] {
-  const n = new Naming(o);
-  const addBudgetId = (table: string) =>
-    `ALTER TABLE ${table}${n.onCluster} ADD COLUMN IF NOT EXISTS budget_id LowCardinality(String) AFTER budget_decision`;
-  return [
-    addBudgetId(n.storage(Tables.SPANS)),
-    ...(o.cluster ? [addBudgetId(n.public(Tables.SPANS))] : []),
-  ];
 }
 
 /** The TTL each table should have under the configured retention. */

@@ -1,0 +1,20 @@
+export {
+  SPAN_COLUMNS,
+  SPAN_SERVER_COLUMNS,
+  LLM_SPAN_COLUMNS,
+  ROLLUP_DIMENSIONS,
+  QUANTILE_LEVELS,
+  type LlmSpanRow,
+} from './columns.js';
+export {
+  DEFAULT_DATABASE,
+  DEFAULT_RETENTION,
+  Tables,
+  viewName,
+  retentionTargets,
+  rollupFromSpansInsert,
+  migrationsTable,
+  type RetentionDays,
+  type SchemaOptions,
+} from './tables.js';
+export { MIGRATIONS, schemaV1, schemaV2, type Migration } from './migrations/index.js';
