@@ -178,20 +178,25 @@ export async function reprice(
   const sources = o.includeSpanCosts
     ? [CostSource.CATALOG, CostSource.UNPRICED, CostSource.SPAN]
     : [CostSource.CATALOG, CostSource.UNPRICED];
-  const inScope = `cost_source IN (${sources.map((s) => `'${s}'`).join(', ')})`;
   const days = await queryRows<{ day: string; spans: string; repriced: string }>(
     client,
-    `SELECT toString(toDate(timestamp)) AS day, count() AS spans, countIf(${inScope}) AS repriced
-     FROM ${spans} WHERE toDate(timestamp) >= toDate('${since}') AND toDate(timestamp) < toDate('${until}')
+    `SELECT toString(toDate(timestamp)) AS day, count() AS spans, countIf(${IN_SCOPE}) AS repriced
+     FROM ${spans} WHERE toDate(timestamp) >= toDate({since:String}) AND toDate(timestamp) < toDate({until:String})
      GROUP BY day HAVING repriced > 0 ORDER BY day`,
+    { since, until, sources },
   );
 
   const report: RepriceReport = { timeZone: tz, days: [], dryRun: !!o.dryRun };
   for (const d of days) {
-    report.days.push(await repriceDay(client, catalog, o, d.day, inScope, Number(d.spans)));
+    report.days.push(await repriceDay(client, catalog, o, d.day, sources, Number(d.spans)));
   }
   return report;
 }
+
+/** The spans a run reprices: `{sources:Array(String)}` is bound to the chosen cost sources. */
+const IN_SCOPE = 'cost_source IN {sources:Array(String)}';
+/** One day of spans: `{day:String}` is bound to the day (YYYY-MM-DD). */
+const DAY_WHERE = 'toDate(timestamp) = toDate({day:String})';
 
 /** Exact decimal USD of a nano-USD sum, which may exceed what a double holds exactly. */
 function formatNanos(nanos: bigint): string {
@@ -210,18 +215,19 @@ async function repriceDay(
   catalog: Pick<PriceCatalog, 'priceCall'>,
   o: RepriceOptions,
   day: string,
-  inScope: string,
+  sources: readonly string[],
   daySpans: number,
 ): Promise<DayReport> {
   const db = o.schema.database;
   const spans = `${db}.${Tables.SPANS}`;
   const staging = `${db}.${Tables.SPANS}_reprice`;
   const costs = `${db}.${Tables.SPANS}_reprice_costs`;
-  const dayWhere = `toDate(timestamp) = toDate('${day}')`;
+  const params = { day, sources };
   const [old] = await queryRows<{ total: string; versions: string[]; n: string }>(
     client,
     `SELECT toString(sum(cost_usd)) AS total, arraySort(groupUniqArray(price_version)) AS versions,
-       count() AS n FROM ${spans} WHERE ${dayWhere} AND ${inScope}`,
+       count() AS n FROM ${spans} WHERE ${DAY_WHERE} AND ${IN_SCOPE}`,
+    params,
   );
 
   if (!o.dryRun) {
@@ -248,8 +254,10 @@ async function repriceDay(
       client,
       `SELECT ${KEY.map((k) => `${keyOf(k)} AS ${k}`).join(', ')},
          toUnixTimestamp64Milli(timestamp) AS ts_ms, count() AS n
-       FROM ${spans} WHERE ${dayWhere} AND ${inScope}
-       GROUP BY ${KEY.join(', ')}, ts_ms ORDER BY ${KEY.join(', ')} LIMIT ${chunk} OFFSET ${offset}`,
+       FROM ${spans} WHERE ${DAY_WHERE} AND ${IN_SCOPE}
+       GROUP BY ${KEY.join(', ')}, ts_ms ORDER BY ${KEY.join(', ')}
+       LIMIT {chunk:UInt64} OFFSET {offset:UInt64}`,
+      { ...params, chunk, offset },
     );
     const rows = groups.map((g) => {
       const c = catalogCost(catalog, {
@@ -287,7 +295,8 @@ async function repriceDay(
   const newTotalText = formatNanos(newTotal);
   const [diff] = await queryRows<{ d: string }>(
     client,
-    `SELECT toString(toDecimal128('${newTotalText}', 9) - toDecimal128('${old!.total}', 9)) AS d`,
+    `SELECT toString(toDecimal128({new:String}, 9) - toDecimal128({old:String}, 9)) AS d`,
+    { new: newTotalText, old: old!.total },
   );
   const result: DayReport = {
     day,
@@ -302,7 +311,7 @@ async function repriceDay(
   if (o.dryRun) return result;
 
   try {
-    await rewriteDay(client, o, day, dayWhere, daySpans, staging, costs);
+    await rewriteDay(client, o, day, daySpans, staging, costs);
   } finally {
     await client.command({ query: `DROP TABLE IF EXISTS ${costs}` });
     await client.command({ query: `DROP TABLE IF EXISTS ${staging}` });
@@ -315,7 +324,6 @@ async function rewriteDay(
   client: ClickHouseClient,
   o: RepriceOptions,
   day: string,
-  dayWhere: string,
   daySpans: number,
   staging: string,
   costs: string,
@@ -343,8 +351,9 @@ async function rewriteDay(
       SELECT ${select.join(', ')}
       FROM ${spans} AS s ANY LEFT JOIN ${costs} AS c
         ON ${KEY.map((k) => `${keyOf(k, 's.')} = c.${k}`).join(' AND ')}
-      WHERE toDate(s.timestamp) = toDate('${day}')
+      WHERE toDate(s.timestamp) = toDate({day:String})
       SETTINGS insert_deduplicate = 0, join_use_nulls = 0`,
+    query_params: { day },
   });
   const [copied] = await queryRows<{ n: string }>(client, `SELECT count() AS n FROM ${staging}`);
   if (Number(copied!.n) !== daySpans) {
@@ -356,18 +365,26 @@ async function rewriteDay(
   // Every bucket of the day at every level is built from this day's spans alone.
   for (const table of [Tables.USAGE_1M, Tables.USAGE_1H, Tables.USAGE_1D]) {
     await client.command({
-      query: `ALTER TABLE ${db}.${table} DELETE WHERE toDate(bucket) = toDate('${day}')
+      query: `ALTER TABLE ${db}.${table} DELETE WHERE toDate(bucket) = toDate({day:String})
         SETTINGS mutations_sync = 2`,
+      query_params: { day },
     });
   }
+  // ClickHouse takes no parameter in a PARTITION ID clause: the id is built from the day the
+  // engine itself returned, and checked to be eight digits.
+  const partition = day.replace(/-/g, '');
+  if (!/^\d{8}$/.test(partition)) {
+    throw new RepriceError('REPRICE_BAD_DATE', `unexpected day '${day}' from the engine`);
+  }
   await client.command({
-    query: `ALTER TABLE ${spans} REPLACE PARTITION ID '${day.replace(/-/g, '')}' FROM ${staging}`,
+    query: `ALTER TABLE ${spans} REPLACE PARTITION ID '${partition}' FROM ${staging}`,
   });
   await client.command({
     query: rollupFromSpansInsert(
       { database: db, retention: o.schema.retention },
-      dayWhere,
+      DAY_WHERE,
       'insert_deduplicate = 0',
     ),
+    query_params: { day },
   });
 }
