@@ -1,12 +1,8 @@
 // Budget check hot path: µs per BudgetEngine.check with 20 budgets (every scope, period and
 // action, four time zones), over the in-memory ledger and over the ClickHouse ledger (its
 // snapshot loaded once from a stub client: `spent` never does I/O, so no server is needed).
-// Usage: npx tsc -b packages/instrumentation && node bench/budget.mjs
-import {
-  BudgetEngine,
-  ClickHouseLedger,
-  InMemoryLedger,
-} from '../packages/instrumentation/dist/index.js';
+// Usage: npx tsc -b packages/budgets && node bench/budget.mjs
+import { BudgetEngine, ClickHouseLedger, InMemoryLedger } from '../packages/budgets/dist/index.js';
 
 const ZONES = ['UTC', 'America/Los_Angeles', 'Asia/Kolkata', 'Pacific/Chatham'];
 const PERIODS = ['daily', 'weekly', 'monthly'];

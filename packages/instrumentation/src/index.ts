@@ -1,5 +1,14 @@
-export * from './types.js';
-export * from './telemetry/call-span.js';
+// The public surface, name by name: internals (span helpers, ledger plumbing) stay private.
+export {
+  ProviderError,
+  type ChatMessage,
+  type ChatRequest,
+  type ChatResponse,
+  type ProviderClient,
+  type ProviderErrorKind,
+  type TokenUsage,
+} from './types.js';
+export type { Decisions, RoutingAttributes, Tenancy } from './telemetry/call-span.js';
 export { loadRoutingConfig, parseRoutingConfig } from './config/load.js';
 export { RoutingConfigError, type RoutingConfigErrorCode } from './config/errors.js';
 export type { Problem as RoutingConfigProblem } from '@agentmeter/conventions';
@@ -20,15 +29,7 @@ export {
   type CompleteResult,
 } from './routing/routing-client.js';
 export { RoutingError, type RoutingErrorCode } from './routing/errors.js';
-export type {
-  SpendGuard,
-  SpendDecision,
-  QuotaGuard,
-  QuotaStatus,
-  QuotaAction,
-  QuotaActionFn,
-  RouteStrategy,
-} from './routing/guards.js';
+export type { QuotaAction, QuotaActionFn, RouteStrategy } from './routing/guards.js';
 export { systemClock, type Clock } from '@agentmeter/conventions';
 export { ESCALATION_REASON } from './routing/policy-table.js';
 export { ROUTE_SPAN_PREFIX, RouteEvent, RouteEventKey } from './routing/route-span.js';
@@ -59,4 +60,4 @@ export type { InstrumentOptions } from './wrappers/options.js';
 export { StreamAbandonedError } from './wrappers/call.js';
 export { captureInputMessages, captureOutputMessages } from './wrappers/content.js';
 export { redactSecrets, type SecretKind } from './redact.js';
-export * from './budget/index.js';
+export * from '@agentmeter/budgets';

@@ -70,30 +70,3 @@ export class ProviderError extends Error {
     super(message, { cause: options.cause });
   }
 }
-
-/** What a spend guard is asked before a call. */
-export interface GuardContext {
-  provider: string;
-  model: string;
-  category: string;
-  project?: string;
-  agent?: string;
-  workflow?: string;
-  user?: string;
-  /** Estimated cost of the call, integer nano-USD (0 when unknown). */
-  estimatedCostNanos: number;
-  /** Estimated tokens of the call (input + max output). */
-  estimatedTokens: number;
-  now: Date;
-}
-
-export type GuardAction = 'allow' | 'alert' | 'block' | 'downgrade';
-
-export interface GuardDecision {
-  action: GuardAction;
-  /** For `downgrade`: the cheaper model to use instead. */
-  downgradeTo?: string;
-  /** Which budget or quota decided, for the span and the error. */
-  id?: string;
-  reason?: string;
-}

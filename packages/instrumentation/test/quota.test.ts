@@ -10,7 +10,7 @@ import {
   quotaIncidentSeverity,
   type QuotaEnforcementConfig,
   type QuotaWarningEvent,
-} from '../src/budget/index.js';
+} from '@agentmeter/budgets';
 import { describeError } from '../src/telemetry/call-span.js';
 
 const d = (iso: string) => new Date(iso);

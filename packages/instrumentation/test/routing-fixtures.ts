@@ -12,13 +12,11 @@ import {
 import type { Tracer } from '@opentelemetry/api';
 import { parseRoutingConfig } from '../src/config/load.js';
 import type { RoutingConfig, RoutingConfigInput } from '../src/config/schema.js';
-import type { BudgetStatus } from '../src/budget/budgets.js';
-import type { SpendDecision, SpendGuard } from '../src/routing/guards.js';
+import type { BudgetStatus, GuardContext, SpendDecision, SpendGuard } from '@agentmeter/budgets';
 import {
   ProviderError,
   type ChatRequest,
   type ChatResponse,
-  type GuardContext,
   type ProviderClient,
   type ProviderErrorKind,
   type TokenUsage,

@@ -3,10 +3,10 @@ import { SpanStatusCode } from '@opentelemetry/api';
 import { Agentmeter, ErrorCategory, GenAi } from '@agentmeter/conventions';
 import { loadPricing, type PriceCatalog } from '@agentmeter/pricing';
 import { RoutingClient, type RoutingClientOptions } from '../src/routing/routing-client.js';
-import { BudgetBlockError, QuotaBlockError } from '../src/budget/errors.js';
-import { BudgetEngine } from '../src/budget/budgets.js';
-import { QuotaTracker } from '../src/budget/quota.js';
-import type { BudgetConfigInput } from '../src/budget/config.js';
+import { BudgetBlockError, QuotaBlockError } from '@agentmeter/budgets';
+import { BudgetEngine } from '@agentmeter/budgets';
+import { QuotaTracker } from '@agentmeter/budgets';
+import type { BudgetConfigInput } from '@agentmeter/budgets';
 import {
   FixedBudget,
   budgetStatus,

@@ -8,7 +8,7 @@ import {
   type Sampler,
 } from '@opentelemetry/sdk-trace-base';
 import { loadPricing } from '@agentmeter/pricing';
-import { BudgetEngine } from '../src/budget/budgets.js';
+import { BudgetEngine } from '@agentmeter/budgets';
 import { Agentmeter, GenAi } from '@agentmeter/conventions';
 import { RoutingClient } from '../src/routing/routing-client.js';
 import { RoutingError } from '../src/routing/errors.js';

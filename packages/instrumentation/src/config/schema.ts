@@ -9,7 +9,7 @@ import {
   BudgetsConfigSchema,
   QuotaEnforcementConfigSchema,
   QuotasConfigSchema,
-} from '../budget/config.js';
+} from '@agentmeter/budgets';
 
 const modelId = z.string().min(1);
 const positiveInt = z.number().int().positive();

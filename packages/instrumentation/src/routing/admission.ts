@@ -6,19 +6,13 @@
  * returned, not thrown, so that the client records the incident span before throwing it.
  */
 import { BudgetDecisions, QuotaDecisions } from '@agentmeter/conventions';
-import type { QuotaEnforcementConfig } from '../budget/config.js';
+import type { QuotaEnforcementConfig } from '@agentmeter/budgets';
 import type { Decisions, Tenancy } from '../telemetry/call-span.js';
-import type { GuardContext } from '../types.js';
-import { BudgetBlockError, QuotaBlockError } from '../budget/errors.js';
+import type { GuardContext } from '@agentmeter/budgets';
+import { BudgetBlockError, QuotaBlockError } from '@agentmeter/budgets';
 import { RoutingError } from './errors.js';
-import type {
-  QuotaActionFn,
-  QuotaGuard,
-  QuotaStatus,
-  RouteStrategy,
-  SpendDecision,
-  SpendGuard,
-} from './guards.js';
+import type { QuotaActionFn, RouteStrategy } from './guards.js';
+import type { QuotaGuard, QuotaStatus, SpendDecision, SpendGuard } from '@agentmeter/budgets';
 import type { ModelRoute, ModelTable } from './model-table.js';
 import type { CostEstimator } from './cost-estimate.js';
 

@@ -21,9 +21,9 @@ import {
 import { CategorySource } from '@agentmeter/conventions';
 import { loadPricing, type PriceCatalog, type PriceResult } from '@agentmeter/pricing';
 import type { RoutingConfig } from '../config/schema.js';
-import { quotaAction } from '../budget/quota-action.js';
-import { BudgetEngine } from '../budget/budgets.js';
-import { QuotaTracker } from '../budget/quota.js';
+import { quotaAction } from '@agentmeter/budgets';
+import { BudgetEngine } from '@agentmeter/budgets';
+import { QuotaTracker } from '@agentmeter/budgets';
 import { captureInputMessages, captureOutputMessages } from '../wrappers/content.js';
 import { ResponseCache } from '../response-cache.js';
 import {
@@ -47,7 +47,8 @@ import { systemClock, type Clock } from '@agentmeter/conventions';
 import { CooldownTracker } from './cooldown.js';
 import { CostEstimator, estimateInputTokens } from './cost-estimate.js';
 import { RoutingError } from './errors.js';
-import type { QuotaActionFn, QuotaGuard, RouteStrategy, SpendGuard } from './guards.js';
+import type { QuotaActionFn, RouteStrategy } from './guards.js';
+import type { QuotaGuard, SpendGuard } from '@agentmeter/budgets';
 import { ModelTable, type FallbackKind, type ModelRoute } from './model-table.js';
 import { PolicyTable, type Selection } from './policy-table.js';
 import { RetryPolicy } from './retry.js';

@@ -41,3 +41,13 @@ export {
 } from './quota.js';
 export { quotaAction, quotaIncidentSeverity, type QuotaDecisionAction } from './quota-action.js';
 export { BudgetBlockError, QuotaBlockError, type QuotaBlockDetail } from './errors.js';
+export type {
+  GuardAction,
+  GuardContext,
+  GuardDecision,
+  QuotaGuard,
+  QuotaStatus,
+  SpendDecision,
+  SpendGuard,
+} from './guards.js';
+export { ROLLUP_COLUMN } from './clickhouse-spend-sql.js';

@@ -10,9 +10,9 @@ import {
   compileMatch,
   spendCounter,
   type SpendCounter,
-} from '../src/budget/index.js';
-import { ROLLUP_COLUMN } from '../src/budget/clickhouse-spend-sql.js';
-import type { GuardContext } from '../src/types.js';
+} from '../src/index.js';
+import { ROLLUP_COLUMN } from '../src/clickhouse-spend-sql.js';
+import type { GuardContext } from '../src/guards.js';
 
 const USD = 1_000_000_000;
 const MIN = 60_000;

@@ -5,7 +5,7 @@ import {
   spendCounter,
   type SpendCounter,
   type SpendRecord,
-} from '../src/budget/index.js';
+} from '../src/index.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;

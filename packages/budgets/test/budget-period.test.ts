@@ -1,11 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  nextReset,
-  periodLabel,
-  periodStart,
-  periodWindow,
-  type Period,
-} from '../src/budget/period.js';
+import { nextReset, periodLabel, periodStart, periodWindow, type Period } from '../src/period.js';
 
 const HOUR = 3_600_000;
 const at = (iso: string): number => Date.parse(iso);

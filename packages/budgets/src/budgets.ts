@@ -28,7 +28,7 @@ import {
   type ValueMatcher,
 } from './scope.js';
 import { usdToNanos } from '@agentmeter/conventions';
-import type { GuardAction, GuardContext, GuardDecision } from '../types.js';
+import type { GuardAction, GuardContext, GuardDecision } from './guards.js';
 import { formatUsd } from './usd.js';
 
 /** Where a budget stands for one call: what `check` decided on, and what errors carry. */

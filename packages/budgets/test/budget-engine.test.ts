@@ -10,8 +10,8 @@ import {
   QuotasConfigSchema,
   type BudgetConfigInput,
   type ThresholdEvent,
-} from '../src/budget/index.js';
-import type { GuardContext } from '../src/types.js';
+} from '../src/index.js';
+import type { GuardContext } from '../src/guards.js';
 
 const USD = 1_000_000_000;
 
@@ -392,7 +392,7 @@ describe('budget configuration', () => {
   });
 
   it("accepts the README example, whose first budget is seed 001's default", () => {
-    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const readme = readFileSync(new URL('../../instrumentation/README.md', import.meta.url), 'utf8');
     const section = readme.slice(readme.indexOf('## Budgets and quotas'));
     const yaml = /```yaml\n([\s\S]*?)```/.exec(section)![1]!;
     const doc = parseYaml(yaml) as Record<string, unknown>;
