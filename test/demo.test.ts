@@ -1,6 +1,7 @@
 /** `agentmeter demo` fills a running product with a realistic fleet's spans. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runDemo } from 'agentmeter';
+import { ManualClock } from '@agentmeter/test-kit';
 import { startProduct, type Running } from './helpers.js';
 
 let product: Running;
@@ -11,6 +12,12 @@ afterAll(async () => {
   await product?.stop();
 });
 
+function latestNoonUtc(): number {
+  const day = 86_400_000;
+  const noon = Math.floor(Date.now() / day) * day + day / 2;
+  return noon <= Date.now() ? noon : noon - day;
+}
+
 describe('demo fleet', () => {
   it('sends history that lands priced, routed and rolled up', async () => {
     await runDemo({
@@ -19,6 +26,9 @@ describe('demo fleet', () => {
       ratePerSecond: 10,
       backfillHours: 4,
       seed: 7,
+      // The history's volume follows the hour of day: run it as of the latest 12:00 UTC, whose
+      // four hours before are working hours, whenever the test runs.
+      clock: new ManualClock(latestNoonUtc()),
     });
     const [t] = await product.rows<Record<string, string>>(
       `SELECT count() AS spans, uniqExact(service_name) AS services, uniqExact(category) AS categories,

@@ -392,7 +392,10 @@ describe('budget configuration', () => {
   });
 
   it("accepts the README example, whose first budget is seed 001's default", () => {
-    const readme = readFileSync(new URL('../../instrumentation/README.md', import.meta.url), 'utf8');
+    const readme = readFileSync(
+      new URL('../../instrumentation/README.md', import.meta.url),
+      'utf8',
+    );
     const section = readme.slice(readme.indexOf('## Budgets and quotas'));
     const yaml = /```yaml\n([\s\S]*?)```/.exec(section)![1]!;
     const doc = parseYaml(yaml) as Record<string, unknown>;

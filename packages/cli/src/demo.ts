@@ -17,6 +17,8 @@ import {
   GenAi,
   QuotaDecisions,
   Resource,
+  systemClock,
+  type Clock,
 } from '@agentmeter/conventions';
 
 export interface DemoOptions {
@@ -26,6 +28,8 @@ export interface DemoOptions {
   backfillHours: number;
   /** Seed of the pseudo-random fleet (the same seed sends the same spans). */
   seed?: number;
+  /** Decides the history's hours (busier in working hours) and the live ticks. */
+  clock?: Clock;
 }
 
 interface Route {
@@ -322,7 +326,8 @@ export async function runDemo(o: DemoOptions): Promise<number> {
   const tracer = (): Tracer =>
     tracers[Math.floor(Math.random() * tracers.length)] ?? trace.getTracer('demo');
 
-  const now = Date.now();
+  const clock = o.clock ?? systemClock;
+  const now = clock.now();
   if (o.backfillHours > 0) {
     // History with a daily rhythm: busier in working hours.
     const perHour = Math.max(1, Math.round(o.ratePerSecond * 30));
@@ -348,11 +353,11 @@ export async function runDemo(o: DemoOptions): Promise<number> {
   );
   let stopped = false;
   process.once('SIGINT', () => (stopped = true));
-  while (!stopped && Date.now() < end) {
-    const tickStart = Date.now();
+  while (!stopped && clock.now() < end) {
+    const tickStart = clock.now();
     for (let i = 0; i < o.ratePerSecond; i++)
       fleet.emit(tracer(), tickStart - Math.random() * 1000);
-    await new Promise((r) => setTimeout(r, Math.max(0, 1000 - (Date.now() - tickStart))));
+    await clock.sleep(Math.max(0, 1000 - (clock.now() - tickStart)));
   }
   await Promise.all(providers.map((p) => p.shutdown()));
   process.stdout.write('demo: done\n');

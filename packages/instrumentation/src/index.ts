@@ -36,12 +36,6 @@ export { ROUTE_SPAN_PREFIX, RouteEvent, RouteEventKey } from './routing/route-sp
 export { ResponseCache, type ResponseCacheOptions, type CacheKeyInput } from './response-cache.js';
 // The catalog the router prices with, so that the quick start needs one import.
 export { loadPricing, type PriceCatalog, type PriceResult } from '@agentmeter/pricing';
-export {
-  register,
-  DEFAULT_OTLP_ENDPOINT,
-  type RegisterOptions,
-  type Registration,
-} from './register.js';
 export { openAIProvider, type OpenAIProviderOptions } from './providers/openai.js';
 export { anthropicProvider, type AnthropicProviderOptions } from './providers/anthropic.js';
 export { DEFAULT_TIMEOUT_MS, type HttpProviderClient } from './providers/http.js';

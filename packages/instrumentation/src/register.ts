@@ -7,7 +7,9 @@
  * Precedence: the OTEL_* environment overrides the options given in code (the code gives
  * defaults; a deployment overrides them), as for the rest of agentmeter's configuration.
  *
- * The SDK is loaded on the first call, not on import: `@opentelemetry/sdk-node` pulls in every
+ * Its own entry point (`@agentmeter/instrumentation/register`), with the SDK packages as optional
+ * peers: the instrumentation itself depends on `@opentelemetry/api` alone, as the OpenTelemetry
+ * specification asks of instrumentation libraries. The SDK is loaded on the first call, not on import: `@opentelemetry/sdk-node` pulls in every
  * exporter it supports (gRPC included, ~0.6 s), which users of the router alone should not pay,
  * and importing this package must do nothing. It is CommonJS, so a synchronous require keeps
  * `register()` synchronous: spans made right after it are exported.
@@ -58,7 +60,7 @@ export function register(options: RegisterOptions = {}): Registration {
     return active;
   }
   const require = createRequire(import.meta.url);
-  const sdkModule = require('@opentelemetry/sdk-node') as SdkModule;
+  const sdkModule = requireSdk(require);
 
   const attributes: Attributes = { ...options.resourceAttributes };
   if (options.serviceVersion !== undefined)
@@ -85,6 +87,25 @@ export function register(options: RegisterOptions = {}): Registration {
   const registration = handle(sdk, options);
   active = registration;
   return registration;
+}
+
+/** The SDK packages are optional peers: instrumentation libraries depend on the API alone. */
+export class RegisterError extends Error {
+  readonly code = 'AGENTMETER_OTEL_SDK_MISSING';
+}
+
+function requireSdk(require: NodeJS.Require): SdkModule {
+  try {
+    require.resolve('@opentelemetry/exporter-trace-otlp-proto');
+    return require('@opentelemetry/sdk-node') as SdkModule;
+  } catch (err) {
+    throw new RegisterError(
+      'register() sets up the OpenTelemetry SDK, which is not installed here: ' +
+        'npm install @opentelemetry/sdk-node @opentelemetry/exporter-trace-otlp-proto ' +
+        '(or set up your own SDK and skip register(); the instrumentation needs only @opentelemetry/api)',
+      { cause: err },
+    );
+  }
 }
 
 /** Our OTLP/HTTP protobuf exporter, or undefined when the environment picks another exporter or protocol. */

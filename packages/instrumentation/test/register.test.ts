@@ -33,7 +33,7 @@ async function startReceiver(): Promise<{ url: string; received: Received[]; ser
   return { url: `http://127.0.0.1:${port}`, received, server };
 }
 
-const PACKAGE_ENTRY = new URL('../dist/index.js', import.meta.url).href;
+const PACKAGE_ENTRY = new URL('../dist/register.js', import.meta.url).href;
 
 /** Runs an ES module script in a fresh Node process; resolves with how it ended and what it printed. */
 function runNode(
