@@ -128,7 +128,7 @@ function runChild(args) {
 
 /** The ceiling: decode and normalise outside the clock, then time only the inserts. */
 async function runCeilingChild() {
-  const { openStore, migrate } = await import('../packages/shared/dist/index.js');
+  const { openStore, migrate } = await import('../packages/store/dist/index.js');
   const { DEFAULT_RETENTION, LLM_SPAN_COLUMNS } = await import('../packages/schema/dist/index.js');
   const { Normaliser, decodeTraceRequestProtobuf } =
     await import('../packages/ingester/dist/index.js');

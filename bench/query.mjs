@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_RETENTION } from '../packages/schema/dist/index.js';
-import { migrate, openStore } from '../packages/shared/dist/index.js';
+import { migrate, openStore } from '../packages/store/dist/index.js';
 
 const { values } = parseArgs({
   options: {

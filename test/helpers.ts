@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServices, type Services } from 'agentmeter';
-import { parseConfig, queryRows, type ConfigInput } from '@agentmeter/shared';
+import { parseConfig, queryRows, type ConfigInput } from '@agentmeter/store';
 
 export interface Running extends Services {
   rows<T = Record<string, unknown>>(sql: string, params?: Record<string, unknown>): Promise<T[]>;

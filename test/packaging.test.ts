@@ -50,7 +50,7 @@ describe('what a package brings when installed', () => {
     expect(instrumentation).toContain('@agentmeter/conventions');
     expect(instrumentation).toContain('@opentelemetry/api');
     expect(instrumentation).not.toContain('chdb');
-    expect(instrumentation).not.toContain('@agentmeter/shared');
+    expect(instrumentation).not.toContain('@agentmeter/store');
     expect([...runtimeClosure('@agentmeter/conventions')].sort()).toEqual([
       '@agentmeter/conventions',
       'zod',

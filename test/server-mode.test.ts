@@ -9,7 +9,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { startServices, type Services } from 'agentmeter';
 import { GenAi } from '@agentmeter/conventions';
-import { parseConfig } from '@agentmeter/shared';
+import { parseConfig } from '@agentmeter/store';
 import { startProduct, type Running } from './helpers.js';
 
 let server: Running;

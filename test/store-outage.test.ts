@@ -9,7 +9,7 @@ import { rmSync } from 'node:fs';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { startServices, type Services } from 'agentmeter';
-import { parseConfig } from '@agentmeter/shared';
+import { parseConfig } from '@agentmeter/store';
 import { jsonRequest, jsonSpan, startProduct, type Running } from './helpers.js';
 
 const WRITER = { name: 'writer', password: 'writer-secret', readonly: false };

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { migrate, openStore, type Store } from '@agentmeter/shared';
+import { migrate, openStore, type Store } from '@agentmeter/store';
 import { DEFAULT_RETENTION, ROLLUP_DIMENSIONS } from '@agentmeter/schema';
 import {
   BudgetEngine,

@@ -7,4 +7,4 @@ export {
   type RepriceOptions,
   type RepriceReport,
   type DayReport,
-} from './reprice.js';
+} from '@agentmeter/store';

@@ -3,11 +3,11 @@
  * `agentmeter` — start the services, run SQL, migrate the schema, or run a demo fleet.
  */
 import { parseArgs } from 'node:util';
-import { ConfigError, ListenError } from '@agentmeter/shared';
+import { ConfigError, ListenError } from '@agentmeter/store';
 import { runDemo } from './demo.js';
 import { runMigrate } from './migrate.js';
 import { runReprice } from './reprice-command.js';
-import { RepriceError } from './reprice.js';
+import { RepriceError } from '@agentmeter/store';
 import { runSql } from './sql.js';
 import { runStart } from './start.js';
 

@@ -1,4 +1,4 @@
-import { loadConfig, migrate, openStore } from '@agentmeter/shared';
+import { loadConfig, migrate, openStore } from '@agentmeter/store';
 
 export async function runMigrate(configFile: string | undefined): Promise<number> {
   const config = loadConfig(configFile);

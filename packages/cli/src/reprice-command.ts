@@ -7,8 +7,8 @@
  * (`clickhouse.url`) it runs beside the service, on days that no longer receive spans.
  */
 import { loadPricing } from '@agentmeter/pricing';
-import { loadConfig, migrate, openStore } from '@agentmeter/shared';
-import { reprice, RepriceError, type RepriceReport } from './reprice.js';
+import { loadConfig, migrate, openStore } from '@agentmeter/store';
+import { reprice, RepriceError, type RepriceReport } from '@agentmeter/store';
 
 export interface RepriceCommandOptions {
   since: string | undefined;

@@ -6,7 +6,7 @@
 import { openChdbExecutor, startClickHouseHttpServer } from '@agentmeter/clickhouse-http';
 import { startIngester } from '@agentmeter/ingester';
 import { loadPricing, type PriceCatalog } from '@agentmeter/pricing';
-import { migrate, openStore, type AgentmeterConfig, type Store } from '@agentmeter/shared';
+import { migrate, openStore, type AgentmeterConfig, type Store } from '@agentmeter/store';
 
 export interface Services {
   store: Store;

@@ -3,7 +3,7 @@
  * the ClickHouse server), so it never opens the embedded data directory behind a running
  * process's back; only when nothing listens does it open the engine itself.
  */
-import { loadConfig, openStore } from '@agentmeter/shared';
+import { loadConfig, openStore } from '@agentmeter/store';
 
 export async function runSql(
   configFile: string | undefined,

@@ -1,4 +1,4 @@
-import { loadConfig } from '@agentmeter/shared';
+import { loadConfig } from '@agentmeter/store';
 import { startServices } from './services.js';
 
 /** Runs the services until SIGINT/SIGTERM, then stores what was accepted and exits. */

@@ -1,5 +1,5 @@
 /** Server options; every default is resolved here and nowhere else. */
-import type { ListenerLimits } from '@agentmeter/shared';
+import type { ListenerLimits } from '@agentmeter/store';
 import type { QueryExecutor } from './executor.js';
 import type { HttpUser } from './http/auth.js';
 
@@ -32,7 +32,7 @@ export interface ClickHouseHttpServerOptions {
   maxQueuedQueriesPerUser?: number;
   /** How long past the execution cap a request may take (queueing, output) before it times out. Default 30. */
   requestTimeoutGraceSeconds?: number;
-  /** Connection limits (see `@agentmeter/shared` `listen`). Defaults 1024 connections, 10 s, 5 s. */
+  /** Connection limits (see `@agentmeter/store` `listen`). Defaults 1024 connections, 10 s, 5 s. */
   maxConnections?: number;
   headersTimeoutMs?: number;
   keepAliveTimeoutMs?: number;

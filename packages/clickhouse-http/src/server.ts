@@ -1,5 +1,5 @@
 /** ClickHouse's HTTP interface, served over a query executor on the hardened agentmeter listener. */
-import { listen } from '@agentmeter/shared';
+import { listen } from '@agentmeter/store';
 import { createRequestHandler } from './http/handler.js';
 import { resolveOptions, type ClickHouseHttpServerOptions } from './options.js';
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { migrate, openStore, queryRows, type Store } from '@agentmeter/shared';
+import { migrate, openStore, queryRows, type Store } from '@agentmeter/store';
 import { DEFAULT_RETENTION } from '@agentmeter/schema';
 import { READER, basicAuth, request, startHarness, type Harness } from './harness.js';
 import { splitSingleColumn, versionedBlock, type SingleColumn } from './native-oracle.js';

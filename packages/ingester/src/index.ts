@@ -11,4 +11,3 @@ export {
   type Attributes,
 } from './otlp/types.js';
 export { startIngester, type Ingester } from './ingester.js';
-export { catalogCost, type SpanCost, type SpanUsage } from './catalog-cost.js';

@@ -3,7 +3,7 @@
  * from the deployment config. `agentmeter start` runs this; tests and benchmarks do too.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
-import type { AgentmeterConfig } from '@agentmeter/shared';
+import type { AgentmeterConfig } from '@agentmeter/store';
 import type { SpanPricer } from './normalise.js';
 import { Pipeline } from './pipeline.js';
 import { startReceiver } from './receiver.js';

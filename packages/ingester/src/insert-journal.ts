@@ -21,7 +21,7 @@
 import { closeSync, openSync, renameSync, unlinkSync, writevSync } from 'node:fs';
 import { mkdir, readdir, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ConfigError } from '@agentmeter/shared';
+import { ConfigError } from '@agentmeter/store';
 
 export interface JournalEntry {
   /** File name; entries replay in name order (oldest first). */

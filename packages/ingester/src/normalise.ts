@@ -22,7 +22,7 @@ import {
 } from '@agentmeter/conventions';
 import { Tables, type LlmSpanRow } from '@agentmeter/schema';
 import type { PriceCatalog } from '@agentmeter/pricing';
-import { catalogCost, type SpanCost } from './catalog-cost.js';
+import { catalogCost, type SpanCost } from '@agentmeter/store';
 import type { AttributeValue, Attributes, DecodedSpan, DecodedTraceRequest } from './otlp/types.js';
 
 /** What the ingester asks of the price catalog for a span that arrives without a cost. */

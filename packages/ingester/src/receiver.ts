@@ -7,7 +7,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
-import { listen, type ListenerLimits } from '@agentmeter/shared';
+import { listen, type ListenerLimits } from '@agentmeter/store';
 import { BodyError, readBody, type BodyLimits } from './body.js';
 import { BackpressureError } from './group-commit.js';
 import { InsertError } from './span-store.js';

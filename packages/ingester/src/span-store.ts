@@ -6,7 +6,7 @@
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import { systemClock, type Clock } from '@agentmeter/conventions';
-import { queryRows } from '@agentmeter/shared';
+import { queryRows } from '@agentmeter/store';
 import { LLM_SPAN_COLUMNS, Tables, type LlmSpanRow } from '@agentmeter/schema';
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';

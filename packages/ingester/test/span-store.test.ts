@@ -9,7 +9,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { migrate, openStore, queryRows, type Store } from '@agentmeter/shared';
+import { migrate, openStore, queryRows, type Store } from '@agentmeter/store';
 import { DEFAULT_RETENTION, LLM_SPAN_COLUMNS, type LlmSpanRow } from '@agentmeter/schema';
 import { Normaliser } from '../src/normalise.js';
 import { InsertJournal } from '../src/insert-journal.js';

@@ -22,9 +22,9 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { PriceCatalog } from '@agentmeter/pricing';
 import { CostSource, nanosToDecimalString } from '@agentmeter/conventions';
-import { queryRows } from '@agentmeter/shared';
+import { queryRows } from './store.js';
 import { rollupFromSpansInsert, Tables, type SchemaOptions } from '@agentmeter/schema';
-import { catalogCost } from '@agentmeter/ingester';
+import { catalogCost } from './catalog-cost.js';
 
 export type RepriceErrorCode =
   | 'REPRICE_BAD_DATE'
