@@ -9,6 +9,7 @@
  * re-armed, newly crossed ones fire); a new period, time zone or scope reads the new window's
  * spend from the ledger, neither zero nor the old window's total.
  */
+import { BudgetActions, GuardActions, usdToNanos } from '@agentmeter/conventions';
 import {
   BudgetsConfigSchema,
   type BudgetAction,
@@ -27,7 +28,6 @@ import {
   type Scope,
   type ValueMatcher,
 } from './scope.js';
-import { usdToNanos } from '@agentmeter/conventions';
 import type { GuardAction, GuardContext, GuardDecision } from './guards.js';
 import { formatUsd } from './usd.js';
 
@@ -99,7 +99,7 @@ interface CompiledBudget {
 
 const RANK: Record<GuardAction, number> = { allow: 0, alert: 1, downgrade: 2, block: 3 };
 const ACTION_RANK: Record<BudgetAction, number> = { alert_only: 1, downgrade: 2, block: 3 };
-const ALLOW: BudgetDecision = Object.freeze({ action: 'allow' });
+const ALLOW: BudgetDecision = Object.freeze({ action: GuardActions.ALLOW });
 
 export class BudgetEngine {
   private budgets: CompiledBudget[] = [];
@@ -294,7 +294,7 @@ export class BudgetEngine {
     const over =
       `budget "${b.config.id}" (${describeScope(s.scope, value)}, ${s.period}): spent ` +
       `${formatUsd(spent)} + estimated ${formatUsd(s.estimatedNanos)} exceeds ${formatUsd(b.limitNanos)}`;
-    if (action === 'downgrade') {
+    if (action === GuardActions.DOWNGRADE) {
       return {
         action,
         id: b.config.id,
@@ -304,7 +304,7 @@ export class BudgetEngine {
       };
     }
     const reason =
-      action === 'alert' && b.config.action === 'downgrade'
+      action === GuardActions.ALERT && b.config.action === BudgetActions.DOWNGRADE
         ? `${over}; already on its downgrade model ${ctx.model}`
         : over;
     return { action, id: b.config.id, reason, status: s };
@@ -313,9 +313,10 @@ export class BudgetEngine {
 
 /** What an exceeded budget does to this call; a downgrade budget lets its cheaper model through. */
 function decide(c: BudgetConfig, model: string): GuardAction {
-  if (c.action === 'block') return 'block';
-  if (c.action === 'downgrade' && model !== c.downgrade_to) return 'downgrade';
-  return 'alert';
+  if (c.action === BudgetActions.BLOCK) return GuardActions.BLOCK;
+  if (c.action === BudgetActions.DOWNGRADE && model !== c.downgrade_to)
+    return GuardActions.DOWNGRADE;
+  return GuardActions.ALERT;
 }
 
 function status(

@@ -3,6 +3,12 @@
  * `quotas` and `quota_enforcement` sections of `models.yaml` (seed 000's and seed 003's
  * vocabulary, snake_case as the file). These zod schemas are the single source of the types.
  */
+import {
+  BudgetActions,
+  QuotaExhaustionActions,
+  type BudgetActionValue,
+  type QuotaExhaustionActionValue,
+} from '@agentmeter/conventions';
 import { z } from 'zod';
 import { PERIODS, isTimeZone } from './period.js';
 import { SCOPES } from './scope.js';
@@ -14,7 +20,10 @@ const timeZone = z
 /** Fractions of the limit, e.g. 0.8 = 80 %. Above 1 alerts on overspend (1.5 = 150 %). */
 const fraction = z.number().positive().max(10);
 
-export const BUDGET_ACTIONS = ['alert_only', 'block', 'downgrade'] as const;
+export const BUDGET_ACTIONS = Object.values(BudgetActions) as [
+  BudgetActionValue,
+  ...BudgetActionValue[],
+];
 export type BudgetAction = (typeof BUDGET_ACTIONS)[number];
 
 export const BudgetConfigSchema = z
@@ -43,7 +52,7 @@ export const BudgetConfigSchema = z
     warning: fraction.default(0.8),
     /** ...and at or above this one `critical`. */
     critical: fraction.default(1.0),
-    action: z.enum(BUDGET_ACTIONS).default('alert_only'),
+    action: z.enum(BUDGET_ACTIONS).default(BudgetActions.ALERT_ONLY),
     /** The cheaper model a `downgrade` budget switches to once the limit is reached. */
     downgrade_to: z.string().min(1).optional(),
     /** Periods start at local midnight in this zone (default UTC). */
@@ -52,14 +61,14 @@ export const BudgetConfigSchema = z
   })
   .strict()
   .superRefine((b, ctx) => {
-    if (b.action === 'downgrade' && !b.downgrade_to) {
+    if (b.action === BudgetActions.DOWNGRADE && !b.downgrade_to) {
       ctx.addIssue({
         code: 'custom',
         path: ['downgrade_to'],
         message: 'action: downgrade needs downgrade_to (the cheaper model to switch to)',
       });
     }
-    if (b.action !== 'downgrade' && b.downgrade_to) {
+    if (b.action !== BudgetActions.DOWNGRADE && b.downgrade_to) {
       ctx.addIssue({
         code: 'custom',
         path: ['downgrade_to'],
@@ -103,7 +112,7 @@ export const DEFAULT_BUDGET: BudgetConfigInput = {
   period: 'monthly',
   limit_usd: 500,
   thresholds: [0.8, 0.95, 1.0],
-  action: 'alert_only',
+  action: BudgetActions.ALERT_ONLY,
 };
 
 export const QuotaConfigSchema = z
@@ -136,8 +145,13 @@ export const QuotaEnforcementConfigSchema = z
     progressive_block_on_exhaustion: z.boolean().default(true),
     cheap_first_allow_downgrade: z.boolean().default(false),
     on_quota_exhaustion: z
-      .enum(['raise_incident', 'require_override', 'downgrade'])
-      .default('raise_incident'),
+      .enum(
+        Object.values(QuotaExhaustionActions) as [
+          QuotaExhaustionActionValue,
+          ...QuotaExhaustionActionValue[],
+        ],
+      )
+      .default(QuotaExhaustionActions.RAISE_INCIDENT),
     /** Categories that never run elsewhere: exhaustion raises QuotaBlockError. */
     never_fallback_categories: z.array(z.string().min(1)).default([]),
   })

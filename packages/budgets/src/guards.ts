@@ -3,6 +3,7 @@
  * quota): what a guard is asked, what it answers. The BudgetEngine and QuotaTracker implement
  * them; tests may pass small in-memory guards.
  */
+import type { GuardActionValue } from '@agentmeter/conventions';
 import type { BudgetStatus } from './budgets.js';
 
 /** What a spend guard is asked before a call. */
@@ -21,7 +22,7 @@ export interface GuardContext {
   now: Date;
 }
 
-export type GuardAction = 'allow' | 'alert' | 'block' | 'downgrade';
+export type GuardAction = GuardActionValue;
 
 export interface GuardDecision {
   action: GuardAction;

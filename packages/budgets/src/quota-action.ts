@@ -9,9 +9,14 @@
  * another provider (`raise_incident`, recording a warning incident), block
  * (`require_override`) or downgrade (`downgrade`, never for cheap_first unless allowed).
  */
+import {
+  QuotaActions,
+  QuotaExhaustionActions,
+  type QuotaActionValue,
+} from '@agentmeter/conventions';
 import type { QuotaEnforcementConfig } from './config.js';
 
-export type QuotaDecisionAction = 'allow' | 'block' | 'fallback' | 'downgrade';
+export type QuotaDecisionAction = QuotaActionValue;
 
 export function quotaAction(
   enforcement: QuotaEnforcementConfig,
@@ -19,19 +24,21 @@ export function quotaAction(
   strategy: string,
   exhausted: boolean,
 ): QuotaDecisionAction {
-  if (!exhausted) return 'allow';
-  if (enforcement.never_fallback_categories.includes(category)) return 'block';
-  if (strategy === 'best_first' && enforcement.best_first_block_on_exhaustion) return 'block';
-  if (strategy === 'progressive' && enforcement.progressive_block_on_exhaustion) return 'block';
+  if (!exhausted) return QuotaActions.ALLOW;
+  if (enforcement.never_fallback_categories.includes(category)) return QuotaActions.BLOCK;
+  if (strategy === 'best_first' && enforcement.best_first_block_on_exhaustion)
+    return QuotaActions.BLOCK;
+  if (strategy === 'progressive' && enforcement.progressive_block_on_exhaustion)
+    return QuotaActions.BLOCK;
   const cheapFirst = strategy === 'cheap_first';
-  if (cheapFirst && enforcement.cheap_first_allow_downgrade) return 'downgrade';
+  if (cheapFirst && enforcement.cheap_first_allow_downgrade) return QuotaActions.DOWNGRADE;
   switch (enforcement.on_quota_exhaustion) {
-    case 'require_override':
-      return 'block';
-    case 'downgrade':
-      return cheapFirst ? 'fallback' : 'downgrade';
-    case 'raise_incident':
-      return 'fallback';
+    case QuotaExhaustionActions.REQUIRE_OVERRIDE:
+      return QuotaActions.BLOCK;
+    case QuotaExhaustionActions.DOWNGRADE:
+      return cheapFirst ? QuotaActions.FALLBACK : QuotaActions.DOWNGRADE;
+    case QuotaExhaustionActions.RAISE_INCIDENT:
+      return QuotaActions.FALLBACK;
   }
 }
 
@@ -45,8 +52,12 @@ export function quotaIncidentSeverity(
   category: string,
   action: QuotaDecisionAction,
 ): 'critical' | 'warning' | undefined {
-  if (action === 'allow') return undefined;
+  if (action === QuotaActions.ALLOW) return undefined;
   if (enforcement.never_fallback_categories.includes(category)) return 'critical';
-  if (action === 'block' || enforcement.on_quota_exhaustion === 'raise_incident') return 'warning';
+  if (
+    action === QuotaActions.BLOCK ||
+    enforcement.on_quota_exhaustion === QuotaExhaustionActions.RAISE_INCIDENT
+  )
+    return 'warning';
   return undefined;
 }

@@ -153,6 +153,41 @@ export const RateLimitDecisions = {
 } as const;
 export type RateLimitDecisionValue = (typeof RateLimitDecisions)[keyof typeof RateLimitDecisions];
 
+/** Budget `action` in the routing config (seed 003): what a budget does past its limit. */
+export const BudgetActions = {
+  ALERT_ONLY: 'alert_only',
+  BLOCK: 'block',
+  DOWNGRADE: 'downgrade',
+} as const;
+export type BudgetActionValue = (typeof BudgetActions)[keyof typeof BudgetActions];
+
+/** `quota_enforcement.on_quota_exhaustion` in the routing config (seed 000). */
+export const QuotaExhaustionActions = {
+  RAISE_INCIDENT: 'raise_incident',
+  REQUIRE_OVERRIDE: 'require_override',
+  DOWNGRADE: 'downgrade',
+} as const;
+export type QuotaExhaustionActionValue =
+  (typeof QuotaExhaustionActions)[keyof typeof QuotaExhaustionActions];
+
+/** What a spend guard answers before a call (a budget's verdict). */
+export const GuardActions = {
+  ALLOW: 'allow',
+  ALERT: 'alert',
+  BLOCK: 'block',
+  DOWNGRADE: 'downgrade',
+} as const;
+export type GuardActionValue = (typeof GuardActions)[keyof typeof GuardActions];
+
+/** What `quota_enforcement` decides for a call on an exhausted (or not) provider quota. */
+export const QuotaActions = {
+  ALLOW: 'allow',
+  BLOCK: 'block',
+  FALLBACK: 'fallback',
+  DOWNGRADE: 'downgrade',
+} as const;
+export type QuotaActionValue = (typeof QuotaActions)[keyof typeof QuotaActions];
+
 /** Normalised error categories (`agentmeter.error.category`). */
 export const ErrorCategory = {
   RATE_LIMIT: 'rate_limit',

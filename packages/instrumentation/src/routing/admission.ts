@@ -5,7 +5,12 @@
  * the model's `downgrade_to` or the budget's named model) or refuse the call. A refusal is
  * returned, not thrown, so that the client records the incident span before throwing it.
  */
-import { BudgetDecisions, QuotaDecisions } from '@agentmeter/conventions';
+import {
+  BudgetDecisions,
+  GuardActions,
+  QuotaActions,
+  QuotaDecisions,
+} from '@agentmeter/conventions';
 import type { QuotaEnforcementConfig } from '@agentmeter/budgets';
 import type { Decisions, Tenancy } from '../telemetry/call-span.js';
 import type { GuardContext } from '@agentmeter/budgets';
@@ -79,13 +84,13 @@ export class AdmissionControl {
     const decision = budgets.check(ctx);
     if (decision.id !== undefined) decisions.budgetId = decision.id;
     switch (decision.action) {
-      case 'allow':
+      case GuardActions.ALLOW:
         decisions.budget = BudgetDecisions.ALLOWED;
         break;
-      case 'alert':
+      case GuardActions.ALERT:
         decisions.budget = BudgetDecisions.ALERTED;
         break;
-      case 'block':
+      case GuardActions.BLOCK:
         decisions.budget = BudgetDecisions.BLOCKED;
         return {
           admitted: false,
@@ -93,7 +98,7 @@ export class AdmissionControl {
           decisions,
           error: budgetBlock(route, decision),
         };
-      case 'downgrade': {
+      case GuardActions.DOWNGRADE: {
         // The budget's named model first, else the model's own `downgrade_to`; with neither
         // there is nothing cheaper to run, and an over-budget call is refused, not let through.
         const target = decision.downgradeTo ?? route.downgradeTo;
@@ -138,11 +143,11 @@ export class AdmissionControl {
       return route;
     }
     const action = this.#action(facts);
-    if (action === 'allow') {
+    if (action === QuotaActions.ALLOW) {
       decisions.quota = QuotaDecisions.ALLOWED;
       return route;
     }
-    if (action === 'fallback') {
+    if (action === QuotaActions.FALLBACK) {
       for (const model of route.fallbacks.quota) {
         const candidate = this.#o.models.get(model);
         if (!quotas.check(candidate.provider, tokens, at).exhausted) {
@@ -150,7 +155,7 @@ export class AdmissionControl {
           return candidate;
         }
       }
-    } else if (action === 'downgrade' && route.downgradeTo !== undefined) {
+    } else if (action === QuotaActions.DOWNGRADE && route.downgradeTo !== undefined) {
       const cheaper = this.#o.models.get(route.downgradeTo);
       // quota_enforcement allowed running the cheaper model on this provider's exhausted quota
       // (the seed's cheap_first_allow_downgrade); another provider's quota must have room.
