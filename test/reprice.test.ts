@@ -16,7 +16,7 @@ import {
 import { loadPricing, type PriceCatalog } from '@agentmeter/pricing';
 import { Agentmeter, GenAi } from '@agentmeter/conventions';
 import { DEFAULT_RETENTION } from '@agentmeter/schema';
-import { reprice, RepriceError } from 'agentmeter';
+import { reprice, RepriceError } from '@agentmeter/store';
 import { startProduct, type Running } from './helpers.js';
 
 const DAY = 86_400_000;

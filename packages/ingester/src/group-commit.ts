@@ -8,7 +8,7 @@
  */
 import { systemClock, type Clock, type Timer } from '@agentmeter/conventions';
 import type { LlmSpanRow } from '@agentmeter/schema';
-import type { RefusedRow, StoreReport } from './span-store.js';
+import { ALL_STORED, allStored, type RefusedRow, type StoreReport } from './span-store.js';
 
 export interface GroupCommitOptions {
   maxRows: number;
@@ -64,7 +64,7 @@ export class GroupCommitter {
 
   /** Resolves, once the insert holding them has returned, with the report on these rows alone. */
   submit(rows: LlmSpanRow[]): Promise<StoreReport> {
-    if (rows.length === 0) return Promise.resolve(EMPTY_REPORT);
+    if (rows.length === 0) return Promise.resolve(ALL_STORED);
     if (this.pending + rows.length > this.options.maxPendingRows && this.pending > 0) {
       return Promise.reject(new BackpressureError(`${this.pending} rows waiting to be stored`));
     }
@@ -125,14 +125,11 @@ export class GroupCommitter {
   }
 }
 
-const EMPTY_REPORT: StoreReport = { refused: [], pending: [], unstored: [], failure: undefined };
-
 /** The batch report cut into one report per request (cheap when every row was stored). */
 function splitReport(report: StoreReport, waiters: readonly Waiter[]): Map<Waiter, StoreReport> {
   const out = new Map<Waiter, StoreReport>();
-  const clean = report.refused.length + report.pending.length + report.unstored.length === 0;
-  if (clean) {
-    for (const w of waiters) out.set(w, EMPTY_REPORT);
+  if (allStored(report)) {
+    for (const w of waiters) out.set(w, ALL_STORED);
     return out;
   }
   const fate = new Map<LlmSpanRow, RefusedRow | 'pending' | 'unstored'>();

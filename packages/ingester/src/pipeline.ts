@@ -10,7 +10,7 @@ import { GroupCommitter } from './group-commit.js';
 import { IngesterMetrics } from './metrics.js';
 import { MAX_REASONS, Normaliser, type SpanPricer, type StartTimeWindow } from './normalise.js';
 import type { DecodedTraceRequest } from './otlp/types.js';
-import { SpanStore } from './span-store.js';
+import { allStored, SpanStore } from './span-store.js';
 
 export interface PipelineOptions {
   database: string;
@@ -110,14 +110,19 @@ export class Pipeline {
       this.dedupe.release(fresh);
       throw err;
     }
-    const refused = new Set(report.refused.map((r) => r.row));
-    const notStored = new Set([...refused, ...report.pending, ...report.unstored]);
-    this.dedupe.commit(notStored.size === 0 ? fresh : fresh.filter((r) => !notStored.has(r)));
-    this.dedupe.release([...refused, ...report.unstored]);
-    // Pending rows stay claimed: the journal stores them before anything else.
-    const stored = fresh.length - notStored.size;
+    let stored = fresh.length;
+    if (allStored(report)) {
+      this.dedupe.commit(fresh);
+    } else {
+      const refused = report.refused.map((r) => r.row);
+      const notStored = new Set([...refused, ...report.pending, ...report.unstored]);
+      this.dedupe.commit(fresh.filter((r) => !notStored.has(r)));
+      this.dedupe.release([...refused, ...report.unstored]);
+      // Pending rows stay claimed: the journal stores them before anything else.
+      stored -= notStored.size;
+    }
     this.metrics.spansStored += stored;
-    const rejected = n.rejected + refused.size;
+    const rejected = n.rejected + report.refused.length;
     this.metrics.spansRejected += rejected;
     if (report.failure) throw report.failure;
     const reasons = [

@@ -43,6 +43,19 @@ export interface StoreReport {
   failure: InsertError | undefined;
 }
 
+/** A report in which every row was stored. */
+export const ALL_STORED: StoreReport = Object.freeze({
+  refused: [],
+  pending: [],
+  unstored: [],
+  failure: undefined,
+});
+
+/** True when every row of the report's call was stored. */
+export function allStored(report: StoreReport): boolean {
+  return report.refused.length + report.pending.length + report.unstored.length === 0;
+}
+
 export class InsertError extends Error {
   readonly code = 'INSERT_FAILED';
 }
@@ -72,7 +85,7 @@ interface Piece {
 }
 
 interface PendingInsert {
-  entry: Omit<JournalEntry, 'body'> & { body: string };
+  entry: JournalEntry;
   rows: readonly LlmSpanRow[];
 }
 
