@@ -10,6 +10,7 @@
  * overshoot bound.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
+import { systemClock, type Clock, type Timer } from '@agentmeter/conventions';
 import { CounterSums } from './counter-sums.js';
 import { spendStatement, type SpendGroup } from './clickhouse-spend-sql.js';
 import {
@@ -35,8 +36,8 @@ export interface ClickHouseLedgerOptions {
   ingestLagMs?: number;
   /** Shortest gap between refreshes triggered by a newly asked scope (default 1 s). */
   minRefreshGapMs?: number;
-  /** Clock of `record` and refresh bookkeeping (default `Date.now`). */
-  clock?: () => number;
+  /** Time of `record`, refresh bookkeeping and the refresh timers (default the system clock). */
+  clock?: Clock;
   /** Refresh failures of the background loop (default: `console.warn`). */
   onError?: (error: unknown) => void;
 }
@@ -64,7 +65,7 @@ export class ClickHouseLedger implements SpendLedger {
   private readonly refreshIntervalMs: number;
   private readonly ingestLagMs: number;
   private readonly minRefreshGapMs: number;
-  private readonly clock: () => number;
+  private readonly clock: Clock;
   private readonly onError: (error: unknown) => void;
 
   private readonly groups = new Map<string, Group>();
@@ -78,8 +79,9 @@ export class ClickHouseLedger implements SpendLedger {
   );
 
   private inFlight: Promise<void> | undefined;
-  private timer: NodeJS.Timeout | undefined;
-  private eager: NodeJS.Timeout | undefined;
+  private running = false;
+  private timer: Timer | undefined;
+  private eager: Timer | undefined;
   private lastStartedAt = Number.NEGATIVE_INFINITY;
   private lastRefreshAt: number | undefined;
   private lastError: unknown;
@@ -92,22 +94,38 @@ export class ClickHouseLedger implements SpendLedger {
     this.refreshIntervalMs = o.refreshIntervalMs ?? 10_000;
     this.ingestLagMs = o.ingestLagMs ?? 10_000;
     this.minRefreshGapMs = o.minRefreshGapMs ?? 1_000;
-    this.clock = o.clock ?? Date.now;
+    this.clock = o.clock ?? systemClock;
     this.onError =
       o.onError ?? ((e) => console.warn('agentmeter: budget ledger refresh failed:', e));
   }
 
-  /** First refresh, then one every `refreshIntervalMs` (the timer does not keep the process alive). */
+  /** First refresh, then one every `refreshIntervalMs` (the timers do not keep the process alive). */
   async start(): Promise<void> {
-    this.timer ??= setInterval(() => this.background(), this.refreshIntervalMs).unref();
+    if (!this.running) {
+      this.running = true;
+      this.schedule();
+    }
     await this.refresh().catch(this.onError);
   }
 
   stop(): void {
-    clearInterval(this.timer);
-    clearTimeout(this.eager);
+    this.running = false;
+    for (const timer of [this.timer, this.eager]) {
+      if (timer !== undefined) this.clock.clearTimer(timer);
+    }
     this.timer = undefined;
     this.eager = undefined;
+  }
+
+  private schedule(): void {
+    this.timer = this.clock.setTimer(
+      () => {
+        this.background();
+        if (this.running) this.schedule();
+      },
+      this.refreshIntervalMs,
+      { background: true },
+    );
   }
 
   status(): { lastRefreshAt: number | undefined; lastError: unknown } {
@@ -120,7 +138,7 @@ export class ClickHouseLedger implements SpendLedger {
 
   record(call: SpendRecord): void {
     assertCostNanos(call.costNanos);
-    const rows = this.pending.bucket(this.clock());
+    const rows = this.pending.bucket(this.clock.now());
     const minute = Math.floor(call.at / MINUTE) * MINUTE;
     const key = `${minute}\u0000${call.project ?? ''}\u0000${call.agent ?? ''}\u0000${call.model}\u0000${call.workflow ?? ''}\u0000${call.user ?? ''}`;
     const row = rows.get(key);
@@ -149,12 +167,16 @@ export class ClickHouseLedger implements SpendLedger {
   /** A check asked for data the snapshot lacks: refresh soon, at most once per minRefreshGapMs. */
   private refreshSoon(): void {
     this.dirty = true;
-    if (!this.timer || this.eager) return;
-    const wait = Math.max(0, this.lastStartedAt + this.minRefreshGapMs - this.clock());
-    this.eager = setTimeout(() => {
-      this.eager = undefined;
-      this.background();
-    }, wait).unref();
+    if (!this.running || this.eager) return;
+    const wait = Math.max(0, this.lastStartedAt + this.minRefreshGapMs - this.clock.now());
+    this.eager = this.clock.setTimer(
+      () => {
+        this.eager = undefined;
+        this.background();
+      },
+      wait,
+      { background: true },
+    );
   }
 
   private baseline(counter: SpendCounter): number {
@@ -224,7 +246,7 @@ export class ClickHouseLedger implements SpendLedger {
   }
 
   private async load(): Promise<void> {
-    const startedAt = this.clock();
+    const startedAt = this.clock.now();
     this.lastStartedAt = startedAt;
     this.dirty = false;
     const groups: [string, Group][] = [];

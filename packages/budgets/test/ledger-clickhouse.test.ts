@@ -11,6 +11,7 @@ import {
   spendCounter,
   type SpendCounter,
 } from '../src/index.js';
+import { ManualClock } from '@agentmeter/test-kit';
 import { ROLLUP_COLUMN } from '../src/clickhouse-spend-sql.js';
 import type { GuardContext } from '../src/guards.js';
 
@@ -65,8 +66,8 @@ async function insertSpans(spans: Span[]): Promise<void> {
 
 const win = (start: number, end: number) => ({ start, end });
 
-function ledger(clock: () => number = Date.now) {
-  return new ClickHouseLedger({ client: store.client, clock, onError: () => undefined });
+function ledger() {
+  return new ClickHouseLedger({ client: store.client, onError: () => undefined });
 }
 
 describe('the ClickHouse contract the ledger reads', () => {
@@ -171,23 +172,23 @@ describe('period-to-date spend from the rollups', () => {
 
 describe('the local delta', () => {
   it('counts a local call until a refresh started ingestLagMs after it, then the store’s copy: never lost, never twice after the lag', async () => {
-    let now = D0 - DAY + 10 * HOUR;
-    const l = new ClickHouseLedger({ client: store.client, clock: () => now, ingestLagMs: 10_000 });
+    const clock = new ManualClock(D0 - DAY + 10 * HOUR);
+    const l = new ClickHouseLedger({ client: store.client, clock, ingestLagMs: 10_000 });
     const counter = spendCounter('project', { value: 'lag' }, win(D0 - DAY, D0));
     l.spent(counter);
     await l.refresh();
     expect(l.spent(counter)).toBe(0);
-    const call = { at: now, model: 'gpt-4o', project: 'lag', costNanos: 5 * USD };
+    const call = { at: clock.now(), model: 'gpt-4o', project: 'lag', costNanos: 5 * USD };
     l.record(call);
     expect(l.spent(counter)).toBe(5 * USD);
-    now += 5_000;
+    clock.advance(5_000);
     await l.refresh(); // not stored yet, and within the lag: still local
     expect(l.spent(counter)).toBe(5 * USD);
     await insertSpans([{ at: call.at, usd: 5, project: 'lag' }]); // the exporter delivers it
-    now += 1_000;
+    clock.advance(1_000);
     await l.refresh(); // within the lag, now also stored: counted twice (errs toward blocking)
     expect(l.spent(counter)).toBe(10 * USD);
-    now += 60_000;
+    clock.advance(60_000);
     await l.refresh(); // past the lag: the store's copy only
     expect(l.spent(counter)).toBe(5 * USD);
   });
@@ -200,15 +201,15 @@ describe('the local delta', () => {
         return store.client.query(params);
       }) as typeof store.client.query,
     };
-    let now = D0 - DAY + 11 * HOUR;
-    await insertSpans([{ at: now - HOUR, usd: 7, project: 'outage' }]);
-    const l = new ClickHouseLedger({ client, clock: () => now, ingestLagMs: 1_000 });
+    const clock = new ManualClock(D0 - DAY + 11 * HOUR);
+    await insertSpans([{ at: clock.now() - HOUR, usd: 7, project: 'outage' }]);
+    const l = new ClickHouseLedger({ client, clock, ingestLagMs: 1_000 });
     const counter = spendCounter('project', { value: 'outage' }, win(D0 - DAY, D0));
     l.spent(counter);
     await l.refresh();
     fail = true;
-    l.record({ at: now, model: 'gpt-4o', project: 'outage', costNanos: 1 * USD });
-    now += 60_000;
+    l.record({ at: clock.now(), model: 'gpt-4o', project: 'outage', costNanos: 1 * USD });
+    clock.advance(60_000);
     await expect(l.refresh()).rejects.toThrow('connection refused');
     expect(l.status().lastError).toBeInstanceOf(Error);
     expect(l.spent(counter)).toBe(8 * USD);
@@ -218,19 +219,53 @@ describe('the local delta', () => {
 describe('background refresh', () => {
   it('loads a scope value first asked by a check soon after, without a wait in the check', async () => {
     await insertSpans([{ at: D0 - DAY + HOUR, usd: 2, user: 'carol' }]);
+    const clock = new ManualClock(D0 + HOUR);
     const l = new ClickHouseLedger({
       client: store.client,
+      clock,
       refreshIntervalMs: 3_600_000,
-      minRefreshGapMs: 0,
+      minRefreshGapMs: 1_000,
     });
     await l.start();
     try {
       const counter = spendCounter('user', { value: 'carol' }, win(D0 - DAY, D0));
       expect(l.spent(counter)).toBe(0); // answered at once from what is known
+      expect(clock.pendingTimers).toBe(2); // the periodic refresh and the eager one
+      clock.advance(999); // the eager refresh waits out minRefreshGapMs after the first
+      expect(clock.pendingTimers).toBe(2);
+      clock.advance(1);
+      expect(clock.pendingTimers).toBe(1);
       await vi.waitFor(() => expect(l.spent(counter)).toBe(2 * USD), { timeout: 10_000 });
     } finally {
       l.stop();
     }
+    expect(clock.pendingTimers).toBe(0);
+  });
+
+  it('refreshes every refreshIntervalMs and stops with stop()', async () => {
+    const clock = new ManualClock(D0 + HOUR);
+    let reads = 0;
+    const client = {
+      query: ((params: Parameters<typeof store.client.query>[0]) => {
+        reads++;
+        return store.client.query(params);
+      }) as typeof store.client.query,
+    };
+    const l = new ClickHouseLedger({ client, clock, refreshIntervalMs: 10_000 });
+    const today = spendCounter('global', null, win(D0, D0 + DAY));
+    l.spent(today);
+    await l.start();
+    expect(reads).toBe(1);
+    for (let i = 2; i <= 4; i++) {
+      l.spent(today); // still asked for, so the next refresh reads it
+      clock.advance(10_000);
+      // Each tick's read has completed when the ledger says it refreshed at that tick.
+      await vi.waitFor(() => expect(l.status().lastRefreshAt).toBe(clock.now()));
+      expect(reads).toBe(i);
+    }
+    l.stop();
+    clock.advance(60_000);
+    expect(reads).toBe(4);
   });
 });
 

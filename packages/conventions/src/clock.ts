@@ -8,9 +8,16 @@ export interface Clock {
   now(): number;
   /** Resolves after `ms` milliseconds. */
   sleep(ms: number): Promise<void>;
-  /** Calls `fn` once after `ms` milliseconds, unless cleared. */
-  setTimer(fn: () => void, ms: number): Timer;
+  /**
+   * Calls `fn` once after `ms` milliseconds, unless cleared. A `background` timer (a periodic
+   * refresh) does not keep the process alive on its own.
+   */
+  setTimer(fn: () => void, ms: number, options?: TimerOptions): Timer;
   clearTimer(timer: Timer): void;
+}
+
+export interface TimerOptions {
+  background?: boolean;
 }
 
 /** An opaque timer handle of the clock that made it. */
@@ -19,6 +26,9 @@ export type Timer = { readonly __timer: unique symbol } | ReturnType<typeof setT
 export const systemClock: Clock = {
   now: () => Date.now(),
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-  setTimer: (fn, ms) => setTimeout(fn, ms),
+  setTimer: (fn, ms, options) => {
+    const timer = setTimeout(fn, ms);
+    return options?.background ? timer.unref() : timer;
+  },
   clearTimer: (timer) => clearTimeout(timer as ReturnType<typeof setTimeout>),
 };
