@@ -1,9 +1,15 @@
 /**
  * The ingester's own counters, served at `/metrics` in the Prometheus text format so that the
  * same Grafana that shows LLM cost can show whether the pipeline keeps up.
+ *
+ * Names follow Prometheus's naming rules (https://prometheus.io/docs/practices/naming/): base
+ * units (seconds), `_total` on counters and only there, every family with HELP and TYPE. They
+ * are a public contract, listed in docs/ingest.md ("Metrics"); `promtool check metrics` accepts
+ * them (test/metrics-exposition.test.ts).
  */
 import { Tables } from '@agentmeter/schema';
 
+/** Upper bounds of the insert-duration buckets, in milliseconds (exposed in seconds). */
 const INSERT_BUCKETS_MS = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000];
 
 export class IngesterMetrics {
@@ -28,6 +34,7 @@ export class IngesterMetrics {
     this.requests.set(status, (this.requests.get(status) ?? 0) + 1);
   }
 
+  /** One batch insert (all its attempts), `durationMs` milliseconds long. */
   insert(durationMs: number, ok: boolean): void {
     if (!ok) this.insertsFailed++;
     this.insertCount++;
@@ -40,10 +47,19 @@ export class IngesterMetrics {
   /** Prometheus text exposition format 0.0.4. */
   render(): string {
     const lines: string[] = [];
-    const counter = (name: string, help: string, value: number) =>
-      lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} counter`, `${name} ${value}`);
-    const gauge = (name: string, help: string, value: number) =>
-      lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`, `${name} ${value}`);
+    const family = (name: string, type: 'counter' | 'gauge' | 'histogram', help: string) =>
+      lines.push(`# HELP ${name} ${escapeHelp(help)}`, `# TYPE ${name} ${type}`);
+    const sample = (name: string, value: number, labels = '') =>
+      lines.push(`${name}${labels} ${value}`);
+    const counter = (name: string, help: string, value: number) => {
+      family(name, 'counter', help);
+      sample(name, value);
+    };
+    const gauge = (name: string, help: string, value: number) => {
+      family(name, 'gauge', help);
+      sample(name, value);
+    };
+
     counter(
       'agentmeter_ingester_spans_received_total',
       'Spans received in OTLP requests.',
@@ -79,10 +95,13 @@ export class IngesterMetrics {
       'Journaled inserts of a previous process completed at start (crash recovery).',
       this.journalReplayed,
     );
-    lines.push('# HELP agentmeter_ingester_requests_total OTLP requests by HTTP status.');
-    lines.push('# TYPE agentmeter_ingester_requests_total counter');
+    family(
+      'agentmeter_ingester_requests_total',
+      'counter',
+      'Requests answered by the OTLP receiver (not /healthz, /readyz, /metrics), by HTTP status code.',
+    );
     for (const [status, n] of [...this.requests].sort((a, b) => a[0] - b[0])) {
-      lines.push(`agentmeter_ingester_requests_total{code="${status}"} ${n}`);
+      sample('agentmeter_ingester_requests_total', n, `{code="${status}"}`);
     }
     gauge(
       'agentmeter_ingester_pending_rows',
@@ -94,18 +113,19 @@ export class IngesterMetrics {
       'Span keys remembered by the de-duplicator.',
       this.gauges.rememberedSpans(),
     );
-    lines.push(
-      '# HELP agentmeter_ingester_insert_duration_ms Duration of batch inserts (rollup views included).',
-    );
-    lines.push('# TYPE agentmeter_ingester_insert_duration_ms histogram');
+    const insert = 'agentmeter_ingester_insert_duration_seconds';
+    family(insert, 'histogram', 'Duration of batch inserts (rollup views included), in seconds.');
     INSERT_BUCKETS_MS.forEach((le, i) =>
-      lines.push(
-        `agentmeter_ingester_insert_duration_ms_bucket{le="${le}"} ${this.insertBuckets[i]}`,
-      ),
+      sample(`${insert}_bucket`, this.insertBuckets[i]!, `{le="${le / 1000}"}`),
     );
-    lines.push(`agentmeter_ingester_insert_duration_ms_bucket{le="+Inf"} ${this.insertCount}`);
-    lines.push(`agentmeter_ingester_insert_duration_ms_sum ${this.insertSumMs}`);
-    lines.push(`agentmeter_ingester_insert_duration_ms_count ${this.insertCount}`);
+    sample(`${insert}_bucket`, this.insertCount, '{le="+Inf"}');
+    sample(`${insert}_sum`, this.insertSumMs / 1000);
+    sample(`${insert}_count`, this.insertCount);
     return `${lines.join('\n')}\n`;
   }
+}
+
+/** HELP text escapes backslash and line feed (the text format's rule). */
+function escapeHelp(text: string): string {
+  return text.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
 }
