@@ -146,7 +146,7 @@ export async function startReceiver(
     (req, res) => {
       handle(req, res).catch((err: unknown) => {
         if (!res.headersSent)
-          send(res, 500, statusBody('json', 13, `internal error: ${(err as Error).message}`));
+          respond(res, 500, statusBody('json', 13, `internal error: ${(err as Error).message}`));
       });
     },
   );
