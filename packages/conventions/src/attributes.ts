@@ -109,6 +109,70 @@ export const Foreign = {
   SESSION_ID: 'session.id',
 } as const;
 
+/**
+ * The Vercel AI SDK's telemetry (`experimental_telemetry`), read on ingest. Its LLM call spans
+ * (`ai.*.doGenerate`, `ai.*.doStream`, `ai.*.doEmbed`) also carry `gen_ai.*`; the outer
+ * `ai.generateText`-style spans carry only `ai.*` totals and are not calls.
+ */
+export const AiSdk = {
+  OPERATION_ID: 'ai.operationId',
+  /** `<provider>.<api>`, e.g. `openai.chat`, `anthropic.messages`, `google.vertex.chat`. */
+  MODEL_PROVIDER: 'ai.model.provider',
+  MODEL_ID: 'ai.model.id',
+  RESPONSE_MODEL: 'ai.response.model',
+  RESPONSE_FINISH_REASON: 'ai.response.finishReason',
+  RESPONSE_MS_TO_FIRST_CHUNK: 'ai.response.msToFirstChunk',
+  /** v5+: input tokens; v6 includes cache reads and writes in it for every provider. */
+  USAGE_INPUT_TOKENS: 'ai.usage.inputTokens',
+  USAGE_OUTPUT_TOKENS: 'ai.usage.outputTokens',
+  /** v4 spellings. */
+  USAGE_PROMPT_TOKENS: 'ai.usage.promptTokens',
+  USAGE_COMPLETION_TOKENS: 'ai.usage.completionTokens',
+  /** Embedding calls. */
+  USAGE_TOKENS: 'ai.usage.tokens',
+  /** v5+: cache reads (v5's Anthropic provider leaves them out of `inputTokens`). */
+  USAGE_CACHED_INPUT_TOKENS: 'ai.usage.cachedInputTokens',
+  /** v6: the parts of `inputTokens`. */
+  USAGE_INPUT_NO_CACHE_TOKENS: 'ai.usage.inputTokenDetails.noCacheTokens',
+  USAGE_INPUT_CACHE_READ_TOKENS: 'ai.usage.inputTokenDetails.cacheReadTokens',
+  USAGE_INPUT_CACHE_WRITE_TOKENS: 'ai.usage.inputTokenDetails.cacheWriteTokens',
+  USAGE_REASONING_TOKENS: 'ai.usage.reasoningTokens',
+  USAGE_OUTPUT_REASONING_TOKENS: 'ai.usage.outputTokenDetails.reasoningTokens',
+  TELEMETRY_FUNCTION_ID: 'ai.telemetry.functionId',
+  TELEMETRY_USER_ID: 'ai.telemetry.metadata.userId',
+  TELEMETRY_SESSION_ID: 'ai.telemetry.metadata.sessionId',
+} as const;
+
+/**
+ * OpenInference (Arize Phoenix; its OpenAI, Anthropic, LangChain, LlamaIndex, Bedrock, Mastra
+ * … instrumentations), read on ingest. `llm.token_count.prompt` includes the cache details.
+ */
+export const OpenInference = {
+  /** `LLM`, `EMBEDDING`, `CHAIN`, `AGENT`, `TOOL`, `RETRIEVER`, …: only the first two are calls. */
+  SPAN_KIND: 'openinference.span.kind',
+  MODEL_NAME: 'llm.model_name',
+  EMBEDDING_MODEL_NAME: 'embedding.model_name',
+  /** The host (`openai`, `azure`, `aws`, `google`, …). */
+  PROVIDER: 'llm.provider',
+  /** The model family (`openai`, `anthropic`, `vertexai`, …). */
+  SYSTEM: 'llm.system',
+  /** JSON of the request parameters: `model`, `stream`. */
+  INVOCATION_PARAMETERS: 'llm.invocation_parameters',
+  FINISH_REASON: 'llm.finish_reason',
+  TOKEN_COUNT_PROMPT: 'llm.token_count.prompt',
+  TOKEN_COUNT_COMPLETION: 'llm.token_count.completion',
+  TOKEN_COUNT_CACHE_READ: 'llm.token_count.prompt_details.cache_read',
+  TOKEN_COUNT_CACHE_WRITE: 'llm.token_count.prompt_details.cache_write',
+  TOKEN_COUNT_REASONING: 'llm.token_count.completion_details.reasoning',
+  COST_TOTAL: 'llm.cost.total',
+} as const;
+
+/** `openinference.span.kind` values that are LLM calls. */
+export const OPENINFERENCE_CALL_KINDS: Readonly<Record<string, string>> = {
+  LLM: 'chat',
+  EMBEDDING: 'embeddings',
+};
+
 /** Resource attributes (OTel resource semconv) we promote to columns. */
 export const Resource = {
   SERVICE_NAME: 'service.name',
@@ -126,6 +190,32 @@ export const CategorySource = { EXPLICIT: 'explicit', DETECTED: 'detected' } as 
 /** Values of the `cost_source` column. */
 export const CostSource = { SPAN: 'span', CATALOG: 'catalog', UNPRICED: 'unpriced' } as const;
 export type CostSourceValue = (typeof CostSource)[keyof typeof CostSource];
+
+/**
+ * Values of the `unpriced_reason` column: why a span is `unpriced` (empty when it is not). The
+ * first three are decided at ingest, the rest by the price catalog.
+ */
+export const UnpricedReasons = {
+  /** An LLM call without a request or response model. */
+  NO_MODEL: 'no_model',
+  /** An LLM call that reported no tokens and is not known to be free. */
+  NO_USAGE: 'no_usage',
+  /** The ingester runs without a price catalog. */
+  NO_CATALOG: 'no_catalog',
+  /** Neither the catalog nor the overrides list the model for that provider. */
+  UNKNOWN_MODEL: 'unknown_model',
+  /** Unknown provider, and the providers listing the model disagree on its price. */
+  AMBIGUOUS_MODEL: 'ambiguous_model',
+  /** The model is only priced by overrides not yet in force at the call's time. */
+  NO_PRICE_AT_TIME: 'no_price_at_time',
+  /** The model has no rate for a kind of token the call reported (e.g. audio). */
+  NO_PRICE_FOR_USAGE: 'no_price_for_usage',
+  /** The usage or timestamp is malformed (parts exceeding totals). */
+  INVALID_USAGE: 'invalid_usage',
+  /** The catalog entry could not be compiled. */
+  CATALOG_ERROR: 'catalog_error',
+} as const;
+export type UnpricedReasonValue = (typeof UnpricedReasons)[keyof typeof UnpricedReasons];
 
 /** Values of `agentmeter.quota.decision` (the rollups count `blocked` and `downgraded`). */
 export const QuotaDecisions = {
@@ -201,19 +291,3 @@ export const ErrorCategory = {
   BUDGET: 'budget',
   OTHER: 'other',
 } as const;
-
-/**
- * Provider names: semconv well-known values of `gen_ai.provider.name`, and the renames of
- * deprecated `gen_ai.system` values to them.
- */
-export const PROVIDER_RENAMES: Readonly<Record<string, string>> = {
-  'az.ai.openai': 'azure.ai.openai',
-  xai: 'x_ai',
-  vertex_ai: 'gcp.vertex_ai',
-  gemini: 'gcp.gemini',
-  'aws-bedrock': 'aws.bedrock',
-  bedrock: 'aws.bedrock',
-  mistralai: 'mistral_ai',
-  mistral: 'mistral_ai',
-  moonshot: 'moonshot_ai',
-};

@@ -1,4 +1,5 @@
 export * from './attributes.js';
+export * from './providers.js';
 export * from './money.js';
 export * from './errors.js';
 export * from './problems.js';

@@ -262,9 +262,35 @@ describe('normaliser', () => {
       {},
       pricer,
     );
-    expect(unknown).toMatchObject({ cost_usd: '0', cost_source: 'unpriced' });
-    const noUsage = one({ [GenAi.REQUEST_MODEL]: 'mystery' }, {}, pricer);
-    expect(noUsage.cost_source).toBe('catalog');
+    expect(unknown).toMatchObject({
+      cost_usd: '0',
+      cost_source: 'unpriced',
+      unpriced_reason: 'unknown_model',
+    });
+    expect(known.unpriced_reason).toBe('');
+  });
+
+  it('never prices an LLM call without model or usage at $0: unpriced with the reason', () => {
+    const pricer: SpanPricer = {
+      priceCall: () => {
+        throw new Error('not asked: nothing to price');
+      },
+    };
+    const noUsage = one({ [GenAi.REQUEST_MODEL]: 'known' }, {}, pricer);
+    expect(noUsage).toMatchObject({ cost_source: 'unpriced', unpriced_reason: 'no_usage' });
+    const noModel = one({ [GenAi.USAGE_INPUT_TOKENS]: 10 }, {}, pricer);
+    expect(noModel).toMatchObject({ cost_source: 'unpriced', unpriced_reason: 'no_model' });
+    const noCatalog = one({ [GenAi.REQUEST_MODEL]: 'known', [GenAi.USAGE_INPUT_TOKENS]: 10 });
+    expect(noCatalog).toMatchObject({ cost_source: 'unpriced', unpriced_reason: 'no_catalog' });
+    // What costs nothing is $0 from the catalog: a failed call, a response-cache hit.
+    const failed = one({ [GenAi.REQUEST_MODEL]: 'known' }, { statusCode: 2 }, pricer);
+    expect(failed).toMatchObject({ cost_source: 'catalog', cost_usd: '0', unpriced_reason: '' });
+    const cached = one(
+      { [GenAi.REQUEST_MODEL]: 'known', [Agentmeter.RESPONSE_CACHE_HIT]: true },
+      {},
+      pricer,
+    );
+    expect(cached).toMatchObject({ cost_source: 'catalog', cost_usd: '0', unpriced_reason: '' });
   });
 
   it('classifies errors from status, error.type and exception events', () => {

@@ -14,23 +14,21 @@
 import type { CatalogHit, CatalogIndex } from './catalog-index.js';
 import { normaliseModelName } from './match.js';
 import type { ModelRule, OverrideRules, ProviderMultiplier } from './overrides/rules.js';
-import { type ProviderRoute, homeRoute, normaliseProviderName } from './providers.js';
+import {
+  canonicalProvider,
+  type UnpricedReasons,
+  type UnpricedReasonValue,
+} from '@agentmeter/conventions';
+import { type ProviderRoute, homeRoute } from './providers.js';
 import { type CatalogSchedule, type RawSchedule, compileSchedule } from './schedule.js';
 
-/** Why a call has no price. */
-export type UnpricedReason =
-  /** Neither the catalog nor the overrides list the model for that provider. */
-  | 'unknown_model'
-  /** Unknown provider, and providers listing the model disagree on its price. */
-  | 'ambiguous_model'
-  /** The model is only priced by overrides that are not yet in force at the call's time. */
-  | 'no_price_at_time'
-  /** The model has no rate for a kind of token the call reported (e.g. an audio-only model). */
-  | 'no_price_for_usage'
-  /** The usage or timestamp is malformed (negative counts, parts exceeding totals). */
-  | 'invalid_usage'
-  /** The catalog entry could not be compiled. */
-  | 'catalog_error';
+/** Why the catalog has no price for a call (`UnpricedReasons` in conventions says each). */
+export type UnpricedReason = Exclude<
+  UnpricedReasonValue,
+  | typeof UnpricedReasons.NO_MODEL
+  | typeof UnpricedReasons.NO_USAGE
+  | typeof UnpricedReasons.NO_CATALOG
+>;
 
 export interface Found {
   readonly kind: 'found';
@@ -85,7 +83,7 @@ export class Resolver {
   resolve(provider: string | undefined, model: string): Resolution {
     const name = normaliseModelName(model);
     if (name === '') return missing('unknown_model', 'the call has no model name');
-    const route = provider ? this.#routes.get(normaliseProviderName(provider)) : undefined;
+    const route = provider ? this.#routes.get(canonicalProvider(provider)) : undefined;
     return route ? this.#resolveRoute(route, name) : this.#resolveUnknown(provider, name);
   }
 

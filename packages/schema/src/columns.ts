@@ -4,7 +4,7 @@
  * inserts (`LlmSpanRow`), the insert column list (`LLM_SPAN_COLUMNS`) and the DDL of every schema
  * version are all derived from this table, so they cannot drift apart.
  */
-import type { CostSourceValue } from '@agentmeter/conventions';
+import type { CostSourceValue, UnpricedReasonValue } from '@agentmeter/conventions';
 
 /** Phantom values naming each column's TypeScript type (never read at run time). */
 const T = {
@@ -18,6 +18,7 @@ const T = {
   usd: '' as string,
   status: 'ok' as 'ok' | 'error',
   costSource: 'span' as CostSourceValue,
+  unpricedReason: '' as UnpricedReasonValue | '',
 };
 
 interface Column<N extends string, V> {
@@ -88,6 +89,7 @@ export const SPAN_COLUMNS = [
   column('cost_cache_write_usd', 'Decimal(18, 9) CODEC(ZSTD(1))', T.usd),
   column('cost_source', 'LowCardinality(String)', T.costSource),
   column('price_version', 'LowCardinality(String)', T.string),
+  column('unpriced_reason', 'LowCardinality(String)', T.unpricedReason, { since: 3 }),
   column('response_cache_hit', 'Bool', T.boolean),
   column('cache_saved_usd', 'Decimal(18, 9) CODEC(ZSTD(1))', T.usd),
   column('quota_decision', 'LowCardinality(String)', T.string),

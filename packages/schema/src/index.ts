@@ -17,4 +17,4 @@ export {
   type RetentionDays,
   type SchemaOptions,
 } from './tables.js';
-export { MIGRATIONS, schemaV1, schemaV2, type Migration } from './migrations/index.js';
+export { MIGRATIONS, schemaV1, schemaV2, schemaV3, type Migration } from './migrations/index.js';

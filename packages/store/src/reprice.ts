@@ -113,6 +113,7 @@ interface GroupRow {
   cache_write_1h_tokens: string;
   reasoning_tokens: string;
   cost_source: string;
+  free: number;
   n: string;
 }
 
@@ -129,10 +130,14 @@ const KEY = [
   'cache_write_1h_tokens',
   'reasoning_tokens',
   'cost_source',
+  'free',
 ] as const;
 /** Key column `k` computed from a span row; `prefix` qualifies the table. */
 function keyOf(k: (typeof KEY)[number], prefix = ''): string {
-  return k === 'ts_ns' ? `toUnixTimestamp64Nano(${prefix}timestamp)` : `${prefix}${k}`;
+  if (k === 'ts_ns') return `toUnixTimestamp64Nano(${prefix}timestamp)`;
+  // What makes a call without usage free rather than unpriced (catalogCost's `free`).
+  if (k === 'free') return `(${prefix}response_cache_hit OR ${prefix}status = 'error')`;
+  return `${prefix}${k}`;
 }
 const COST_COLUMNS = [
   'cost_usd',
@@ -237,9 +242,9 @@ async function repriceDay(
         provider String, request_model String, response_model String, ts_ns Int64,
         input_tokens UInt64, output_tokens UInt64, cache_read_tokens UInt64,
         cache_write_tokens UInt64, cache_write_1h_tokens UInt64, reasoning_tokens UInt64,
-        cost_source String, matched UInt8,
+        cost_source String, free Bool, matched UInt8,
         ${COST_COLUMNS.map((c) => `new_${c} Decimal(18, 9)`).join(', ')},
-        new_cost_source String, new_price_version String
+        new_cost_source String, new_price_version String, new_unpriced_reason String
       ) ENGINE = MergeTree ORDER BY tuple()`,
     });
   }
@@ -271,6 +276,7 @@ async function repriceDay(
         cacheWriteTokens: Number(g.cache_write_tokens),
         cacheWrite1hTokens: Number(g.cache_write_1h_tokens),
         reasoningTokens: Number(g.reasoning_tokens),
+        free: Boolean(Number(g.free)),
       });
       newTotal += BigInt(c.total) * BigInt(g.n);
       if (c.priceVersion) newVersions.add(c.priceVersion);
@@ -284,6 +290,7 @@ async function repriceDay(
         new_cost_cache_write_usd: nanosToDecimalString(c.cacheWrite),
         new_cost_source: c.source,
         new_price_version: c.priceVersion,
+        new_unpriced_reason: c.unpricedReason,
       };
     });
     if (!o.dryRun && rows.length > 0) {
@@ -338,7 +345,12 @@ async function rewriteDay(
       { db, t: Tables.SPANS },
     )
   ).map((c) => c.name);
-  const replaced = new Set<string>([...COST_COLUMNS, 'cost_source', 'price_version']);
+  const replaced = new Set<string>([
+    ...COST_COLUMNS,
+    'cost_source',
+    'price_version',
+    'unpriced_reason',
+  ]);
   const select = columns.map((c) =>
     replaced.has(c) ? `if(c.matched = 1, c.new_${c}, s.${c})` : `s.${c}`,
   );

@@ -7,6 +7,7 @@ import {
   migrationsTable,
   schemaV1,
   schemaV2,
+  schemaV3,
   type SchemaOptions,
 } from '@agentmeter/schema';
 import { migrate, openStore, queryRows, type Store } from '../src/index.js';
@@ -26,7 +27,7 @@ afterAll(async () => {
 describe('schema migrations on the embedded engine', () => {
   it('creates the schema once; a second start applies nothing and changes nothing', async () => {
     const first = await migrate(store.client, options);
-    expect(first.applied).toEqual([1, 2]);
+    expect(first.applied).toEqual([1, 2, 3]);
     const tables = async () =>
       queryRows<{ name: string; engine: string; create_table_query: string }>(
         store.client,
@@ -47,7 +48,7 @@ describe('schema migrations on the embedded engine', () => {
       'schema_migrations:ReplacingMergeTree',
     ]);
     const second = await migrate(store.client, options);
-    expect(second).toEqual({ applied: [], current: 2, retentionChanged: [] });
+    expect(second).toEqual({ applied: [], current: 3, retentionChanged: [] });
     expect(await tables()).toEqual(before);
   });
 
@@ -168,7 +169,7 @@ describe('schema version 2 (llm_spans.budget_id)', () => {
       format: 'JSONEachRow',
     });
 
-    expect((await migrate(store.client, v1)).applied).toEqual([2]);
+    expect((await migrate(store.client, v1)).applied).toEqual([2, 3]);
     await store.client.insert({
       table: 'upgraded.llm_spans',
       values: [span('0000000000000002', { budget_id: 'team-daily' })],
@@ -197,7 +198,10 @@ describe('schema version 2 (llm_spans.budget_id)', () => {
     expect((await migrate(store.client, v1)).applied).toEqual([]);
   });
 
-  it('adds the column to the local and the Distributed table in a cluster', () => {
+  it('adds the column to the local and the Distributed table in a cluster (v2, v3)', () => {
+    expect(schemaV3(options)).toEqual([
+      'ALTER TABLE agentmeter.llm_spans ADD COLUMN IF NOT EXISTS unpriced_reason LowCardinality(String) AFTER price_version',
+    ]);
     expect(schemaV2({ ...options, cluster: 'llm' })).toEqual([
       'ALTER TABLE agentmeter.llm_spans_local ON CLUSTER llm ADD COLUMN IF NOT EXISTS budget_id LowCardinality(String) AFTER budget_decision',
       'ALTER TABLE agentmeter.llm_spans ON CLUSTER llm ADD COLUMN IF NOT EXISTS budget_id LowCardinality(String) AFTER budget_decision',

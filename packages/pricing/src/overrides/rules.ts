@@ -9,7 +9,8 @@ import { createHash } from 'node:crypto';
 import { type Ratio, toRatio } from '../decimal.js';
 import { type Matcher, compileMatch } from '../match.js';
 import { type CompiledPrice, compilePrice } from '../price.js';
-import { type ProviderRoute, normaliseProviderName } from '../providers.js';
+import { canonicalProvider } from '@agentmeter/conventions';
+import type { ProviderRoute } from '../providers.js';
 import type { Dated } from '../schedule.js';
 import { type Overrides, parseEffectiveFrom } from './schema.js';
 
@@ -87,7 +88,7 @@ export function compileOverrides(
   routes: ReadonlyMap<string, ProviderRoute>,
 ): OverrideRules {
   const keyOf = (provider: string): string =>
-    routes.get(normaliseProviderName(provider))?.key ?? normaliseProviderName(provider);
+    routes.get(canonicalProvider(provider))?.key ?? canonicalProvider(provider);
   const models = new Map<string, (ModelRule & Layered)[]>();
   const providers = new Map<string, (ProviderMultiplier & Layered)[]>();
   files.forEach((file, layer) => {

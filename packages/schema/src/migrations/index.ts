@@ -1,10 +1,12 @@
 /** The schema versions, oldest first: one file each, named by number. */
 import { rollupLadder } from './0001-rollup-ladder.js';
 import { budgetId } from './0002-budget-id.js';
+import { unpricedReason } from './0003-unpriced-reason.js';
 import type { Migration } from './migration.js';
 
 export type { Migration };
 export { schemaV1 } from './0001-rollup-ladder.js';
 export { schemaV2 } from './0002-budget-id.js';
+export { schemaV3 } from './0003-unpriced-reason.js';
 
-export const MIGRATIONS: readonly Migration[] = [rollupLadder, budgetId];
+export const MIGRATIONS: readonly Migration[] = [rollupLadder, budgetId, unpricedReason];
