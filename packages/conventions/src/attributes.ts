@@ -167,11 +167,77 @@ export const OpenInference = {
   COST_TOTAL: 'llm.cost.total',
 } as const;
 
-/** `openinference.span.kind` values that are LLM calls. */
-export const OPENINFERENCE_CALL_KINDS: Readonly<Record<string, string>> = {
-  LLM: 'chat',
-  EMBEDDING: 'embeddings',
+/**
+ * The other major emitters' keys we read (docs/ingest.md lists each with its source): LangChain's
+ * own OTel export (LangSmith), Mastra, Semantic Kernel, Spring AI, Pydantic Logfire / pydantic-ai
+ * (costs from genai-prices) and LiteLLM's OTel callback.
+ */
+export const Emitters = {
+  /** LangSmith: `llm`, `embedding` are calls; `chain`, `tool`, `retriever`, … are not. */
+  LANGSMITH_SPAN_KIND: 'langsmith.span.kind',
+  LANGSMITH_PROVIDER: 'langsmith.metadata.ls_provider',
+  /** `{cache_read, cache_creation}` as JSON (JS) or a Python dict repr (Python). */
+  LANGSMITH_INPUT_TOKEN_DETAILS: 'gen_ai.usage.input_token_details',
+  LANGSMITH_OUTPUT_TOKEN_DETAILS: 'gen_ai.usage.output_token_details',
+  LANGSMITH_STREAMING: 'langsmith.request.streaming',
+  LANGSMITH_USER_ID: 'langsmith.metadata.user_id',
+  LANGSMITH_SESSION_ID: 'langsmith.metadata.session_id',
+  LANGSMITH_THREAD_ID: 'langsmith.metadata.thread_id',
+  /** Mastra: `model_generation` (v1), `llm_generation` (0.x), `model_inference` are calls. */
+  MASTRA_SPAN_TYPE: 'mastra.span.type',
+  MASTRA_CACHED_INPUT_TOKENS: 'gen_ai.usage.cached_input_tokens',
+  MASTRA_CACHE_WRITE_5M: 'gen_ai.usage.cache_creation.5m_input_tokens',
+  MASTRA_CACHE_WRITE_1H: 'gen_ai.usage.cache_creation.1h_input_tokens',
+  /** ISO time of the first token. */
+  MASTRA_COMPLETION_START_TIME: 'mastra.completion_start_time',
+  /** Semantic Kernel's singular spelling. */
+  SK_FINISH_REASON: 'gen_ai.response.finish_reason',
+  /** Logfire and pydantic-ai: USD from genai-prices. */
+  OPERATION_COST: 'operation.cost',
+  /** Logfire: the provider's own usage object, as JSON. */
+  LOGFIRE_USAGE_RAW: 'gen_ai.usage.raw',
+  PYDANTIC_AI_REASONING_TOKENS: 'gen_ai.usage.details.reasoning_tokens',
+  /** pydantic-ai, seconds. */
+  PYDANTIC_AI_TIME_TO_FIRST_CHUNK: 'gen_ai.client.operation.time_to_first_chunk',
+  /** LiteLLM: `"True"` / `"False"`. */
+  LITELLM_IS_STREAMING: 'llm.is_streaming',
+  LITELLM_USER: 'llm.user',
+  LITELLM_END_USER_ID: 'metadata.user_api_key_end_user_id',
+  LITELLM_USER_ID: 'metadata.user_api_key_user_id',
+  LITELLM_TEAM_ALIAS: 'metadata.user_api_key_team_alias',
+  LITELLM_TEAM_ID: 'metadata.user_api_key_team_id',
+} as const;
+
+/**
+ * Emitters' span-kind keys: the values that are LLM calls, with the operation each is. A span
+ * with another value (an agent, chain, tool or retriever span) is not a call, even when it
+ * repeats its calls' token totals.
+ */
+export const CALL_SPAN_KINDS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  [OpenInference.SPAN_KIND]: { LLM: 'chat', EMBEDDING: 'embeddings' },
+  [Emitters.LANGSMITH_SPAN_KIND]: { llm: 'chat', embedding: 'embeddings' },
+  [Emitters.MASTRA_SPAN_TYPE]: {
+    model_generation: 'chat',
+    llm_generation: 'chat',
+    model_inference: 'chat',
+  },
 };
+
+/**
+ * `gen_ai.operation.name` values of spans that are not one model call: an agent or tool span
+ * may carry its calls' token totals (semconv allows it on `invoke_agent`), and Spring AI's
+ * ChatClient spans are `framework`.
+ */
+export const NON_CALL_OPERATIONS: ReadonlySet<string> = new Set([
+  'invoke_agent',
+  'create_agent',
+  'execute_tool',
+  'invoke_workflow',
+  'framework',
+]);
+
+/** `gen_ai.system` values that name a framework, not a provider (LangSmith's default, Spring AI). */
+export const FRAMEWORK_SYSTEMS: ReadonlySet<string> = new Set(['langchain', 'spring_ai']);
 
 /** Resource attributes (OTel resource semconv) we promote to columns. */
 export const Resource = {

@@ -18,7 +18,14 @@ export const PROVIDERS: readonly ProviderSpec[] = [
   { name: 'anthropic', aliases: [] },
   {
     name: 'gcp.gemini',
-    aliases: ['gemini', 'google', 'google.generative-ai', 'google_ai_studio', 'googleai'],
+    aliases: [
+      'gemini',
+      'google',
+      'google.generative-ai',
+      'google_ai_studio',
+      'googleai',
+      'google_genai',
+    ],
   },
   {
     name: 'gcp.vertex_ai',
@@ -30,12 +37,24 @@ export const PROVIDERS: readonly ProviderSpec[] = [
       'google.vertex',
       'vertex.anthropic',
       'vertex_ai_beta',
+      'google_vertexai',
+      'google-cloud',
+      'google-vertex',
     ],
   },
   { name: 'gcp.gen_ai', aliases: [] },
   {
     name: 'aws.bedrock',
-    aliases: ['bedrock', 'aws-bedrock', 'aws_bedrock', 'aws', 'amazon_bedrock', 'amazon-bedrock'],
+    aliases: [
+      'bedrock',
+      'aws-bedrock',
+      'aws_bedrock',
+      'aws',
+      'amazon_bedrock',
+      'amazon-bedrock',
+      'bedrock_converse',
+      'bedrock-mantle',
+    ],
   },
   {
     name: 'azure.ai.openai',

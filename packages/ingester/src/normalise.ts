@@ -12,8 +12,9 @@ import {
   CostSource,
   LLM_SPAN_PREFIXES,
   nanosToDecimalString,
-  OPENINFERENCE_CALL_KINDS,
-  OpenInference,
+  CALL_SPAN_KINDS,
+  GenAi,
+  NON_CALL_OPERATIONS,
   Resource,
   Foreign,
 } from '@agentmeter/conventions';
@@ -69,12 +70,16 @@ const RESOURCE_TENANCY: readonly [string, 'project' | 'agent' | 'workflow'][] = 
 
 /**
  * A span is an LLM call when it carries a key of the GenAI, agentmeter or `llm.` families, and
- * is not an OpenInference span of another kind (an AGENT or CHAIN span may repeat its calls'
+ * is not marked as another kind of span (an agent, chain or tool span may repeat its calls'
  * token totals: storing it would count them twice).
  */
 function isLlmSpan(attributes: Attributes): boolean {
-  const kind = attributes[OpenInference.SPAN_KIND];
-  if (kind !== undefined && OPENINFERENCE_CALL_KINDS[str(kind)] === undefined) return false;
+  for (const key in CALL_SPAN_KINDS) {
+    const kind = attributes[key];
+    if (kind !== undefined && CALL_SPAN_KINDS[key]![str(kind)] === undefined) return false;
+  }
+  const operation = attributes[GenAi.OPERATION_NAME];
+  if (operation !== undefined && NON_CALL_OPERATIONS.has(str(operation))) return false;
   for (const key in attributes) {
     for (const prefix of LLM_SPAN_PREFIXES) if (key.startsWith(prefix)) return true;
   }
@@ -145,7 +150,10 @@ export class Normaliser {
     resource: ResourceColumns,
   ): LlmSpanRow | string {
     const sink: ProblemSink = { problem: undefined };
-    const f = readFields(span.attributes, sink);
+    const f = readFields(
+      { attributes: span.attributes, startMs: Number(span.startTimeUnixNano / 1_000_000n) },
+      sink,
+    );
     if (sink.problem) return sink.problem;
     for (const [key, name] of RESOURCE_TENANCY) {
       const v = resourceAttrs[key];

@@ -10,12 +10,14 @@ import {
   Agentmeter,
   AiSdk,
   AI_SDK_APIS,
+  CALL_SPAN_KINDS,
   canonicalProvider,
   Deprecated,
+  Emitters,
   Foreign,
+  FRAMEWORK_SYSTEMS,
   GenAi,
   NANOS_PER_USD,
-  OPENINFERENCE_CALL_KINDS,
   OpenInference,
   usdToNanos,
 } from '@agentmeter/conventions';
@@ -28,15 +30,27 @@ export interface ProblemSink {
 
 type Read<T> = (v: AttributeValue, key: string, sink: ProblemSink) => T | undefined;
 
+/** What a spelling may need beside its value: the other attributes, the span's start. */
+export interface SpanContext {
+  attributes: Attributes;
+  startMs: number;
+}
+
 export const str = (v: AttributeValue): string => (typeof v === 'string' ? v : stringify(v));
 
 export function stringify(v: AttributeValue): string {
   return typeof v === 'object' ? JSON.stringify(v) : String(v);
 }
 
-const text: Read<string> = (v) => str(v);
-const provider: Read<string> = (v) => canonicalProvider(str(v));
-const flag: Read<boolean> = (v) => v === true || v === 'true' || v === 1;
+/** An empty string says nothing: a lower-priority spelling may still. */
+const text: Read<string> = (v) => str(v) || undefined;
+/** A framework's name in a provider key (`langchain`, `spring_ai`) is no provider. */
+const provider: Read<string> = (v) => {
+  const name = canonicalProvider(str(v));
+  return name === '' || FRAMEWORK_SYSTEMS.has(name) ? undefined : name;
+};
+const flag: Read<boolean> = (v) =>
+  v === true || v === 1 || (typeof v === 'string' && v.toLowerCase() === 'true');
 
 const num = (v: AttributeValue): number | undefined => {
   const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
@@ -48,7 +62,23 @@ const secondsAsMs: Read<number> = (v) => {
   return n === undefined ? undefined : n * 1000;
 };
 const attempt: Read<number> = (v) => Math.min(65535, Math.trunc(num(v) ?? 0));
-const list: Read<string[]> = (v) => (Array.isArray(v) ? v.map(str) : [str(v)]);
+const splitList = (t: string): string[] =>
+  t
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x) => x !== '');
+
+/** A string array, or one spelled as a JSON array (`["stop"]`) or comma-joined (`stop,length`). */
+const list: Read<string[]> = (v) => {
+  if (Array.isArray(v)) return v.map(str);
+  const t = str(v).trim();
+  if (t.startsWith('[') && t.endsWith(']')) {
+    const parsed = parseObject(t);
+    if (Array.isArray(parsed)) return parsed.map((x) => String(x));
+    return splitList(t.slice(1, -1)); // `[Stop]`: a .NET enum list
+  }
+  return splitList(t);
+};
 
 /**
  * A token count: a whole number from 0 to 2^53 - 1, as a number or a decimal string (an int64
@@ -84,7 +114,8 @@ const LLM_REQUEST_TYPES: Readonly<Record<string, string>> = {
   completion: 'text_completion',
   embedding: 'embeddings',
 };
-const requestType: Read<string> = (v) => LLM_REQUEST_TYPES[str(v)] ?? str(v);
+const requestType: Read<string> = (v) =>
+  LITELLM_CALL_TYPES[str(v)] ?? LLM_REQUEST_TYPES[str(v)] ?? text(v, '', SILENT);
 
 /** `ai.generateText.doGenerate` → the operation its provider's API serves (`chat` by default). */
 function aiSdkOperation(v: AttributeValue, attributes: Attributes): string | undefined {
@@ -96,17 +127,69 @@ function aiSdkOperation(v: AttributeValue, attributes: Attributes): string | und
   return AI_SDK_APIS[api] ?? 'chat';
 }
 
-/** A value of OpenInference's `llm.invocation_parameters` JSON (bounded: it may hold prompts). */
-function invocationParameter(v: AttributeValue, name: string): unknown {
+/**
+ * A JSON object or array held in a string attribute, or a Python dict repr of one (LangSmith's
+ * Python SDK writes `str(dict)`); bounded, since such values may hold prompts.
+ */
+function parseObject(v: AttributeValue): unknown {
   if (typeof v !== 'string' || v.length > 65_536) return undefined;
-  try {
-    const parsed: unknown = JSON.parse(v);
-    return typeof parsed === 'object' && parsed !== null
-      ? (parsed as Record<string, unknown>)[name]
-      : undefined;
-  } catch {
-    return undefined;
+  for (const text of [v, v.replaceAll("'", '"')]) {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      // Not JSON: try the Python repr's quoting, then give up.
+    }
   }
+  return undefined;
+}
+
+/** `path` of a JSON object held in a string attribute. */
+function member(v: AttributeValue, ...path: string[]): unknown {
+  let at: unknown = parseObject(v);
+  for (const name of path) {
+    at = typeof at === 'object' && at !== null ? (at as Record<string, unknown>)[name] : undefined;
+  }
+  return at;
+}
+
+/** A token count found inside a JSON attribute: same rules as a token attribute. */
+function nestedTokens(...path: string[]) {
+  return (v: AttributeValue, key: string, sink: ProblemSink): number | undefined => {
+    const n = member(v, ...path);
+    return typeof n === 'number' || typeof n === 'string'
+      ? tokens(n, `${key}.${path.join('.')}`, sink)
+      : undefined;
+  };
+}
+
+/** The operation a span-kind value is, for the emitters that mark calls by kind. */
+const callKind =
+  (key: string): Read<string> =>
+  (v) =>
+    CALL_SPAN_KINDS[key]?.[str(v)];
+
+/** LiteLLM's call types (`acompletion`, …) where it puts them in the operation keys. */
+const LITELLM_CALL_TYPES: Readonly<Record<string, string>> = {
+  acompletion: 'chat',
+  responses: 'chat',
+  aresponses: 'chat',
+  anthropic_messages: 'chat',
+  aembedding: 'embeddings',
+  embedding: 'embeddings',
+};
+const operationName: Read<string> = (v) => LITELLM_CALL_TYPES[str(v)] ?? text(v, '', SILENT);
+const SILENT: ProblemSink = { problem: undefined };
+
+/** Python's `str(type(e))`, `<class 'openai.RateLimitError'>` (Semantic Kernel), → the class name. */
+const errorType: Read<string> = (v) => {
+  const t = str(v);
+  return /^<class '(.+)'>$/.exec(t)?.[1] ?? (t || undefined);
+};
+
+/** Mastra's ISO time of the first token, as milliseconds after the span's start. */
+function msSinceStart(v: AttributeValue, ctx: SpanContext): number | undefined {
+  const at = Date.parse(str(v));
+  return Number.isFinite(at) && at >= ctx.startMs ? at - ctx.startMs : undefined;
 }
 
 /** One attribute key of a field, with its own reading when it differs from the field's. */
@@ -114,12 +197,7 @@ interface Spelling<T> {
   key: string;
   /** Also kept in `attributes`: the column holds only part of what the value says. */
   keep?: boolean;
-  read?: (
-    v: AttributeValue,
-    key: string,
-    sink: ProblemSink,
-    attributes: Attributes,
-  ) => T | undefined;
+  read?: (v: AttributeValue, key: string, sink: ProblemSink, ctx: SpanContext) => T | undefined;
 }
 
 interface Field<T> {
@@ -134,11 +212,11 @@ const field = <T>(read: Read<T>, ...spellings: (string | Spelling<T>)[]): Field<
 
 export const FIELDS = {
   operation: field(
-    text,
+    operationName,
     GenAi.OPERATION_NAME,
     { key: Foreign.LLM_REQUEST_TYPE, read: requestType },
-    { key: AiSdk.OPERATION_ID, read: (v, _k, _s, a) => aiSdkOperation(v, a) },
-    { key: OpenInference.SPAN_KIND, keep: true, read: (v) => OPENINFERENCE_CALL_KINDS[str(v)] },
+    { key: AiSdk.OPERATION_ID, read: (v, _k, _s, ctx) => aiSdkOperation(v, ctx.attributes) },
+    ...Object.keys(CALL_SPAN_KINDS).map((key) => ({ key, keep: true, read: callKind(key) })),
   ),
   provider: field(
     provider,
@@ -147,6 +225,7 @@ export const FIELDS = {
     OpenInference.PROVIDER,
     OpenInference.SYSTEM,
     AiSdk.MODEL_PROVIDER,
+    Emitters.LANGSMITH_PROVIDER,
   ),
   requestModel: field(
     text,
@@ -156,8 +235,8 @@ export const FIELDS = {
       key: OpenInference.INVOCATION_PARAMETERS,
       keep: true,
       read: (v) => {
-        const model = invocationParameter(v, 'model');
-        return typeof model === 'string' ? model : undefined;
+        const model = member(v, 'model');
+        return typeof model === 'string' && model !== '' ? model : undefined;
       },
     },
     OpenInference.MODEL_NAME,
@@ -197,6 +276,14 @@ export const FIELDS = {
     AiSdk.USAGE_INPUT_CACHE_READ_TOKENS,
     AiSdk.USAGE_CACHED_INPUT_TOKENS,
     OpenInference.TOKEN_COUNT_CACHE_READ,
+    Emitters.MASTRA_CACHED_INPUT_TOKENS,
+    { key: Emitters.LANGSMITH_INPUT_TOKEN_DETAILS, read: nestedTokens('cache_read') },
+    { key: Emitters.LOGFIRE_USAGE_RAW, keep: true, read: nestedTokens('cache_read_input_tokens') },
+    {
+      key: Emitters.LOGFIRE_USAGE_RAW,
+      keep: true,
+      read: nestedTokens('prompt_tokens_details', 'cached_tokens'),
+    },
   ),
   cacheWrite: field(
     tokens,
@@ -206,9 +293,15 @@ export const FIELDS = {
     Foreign.OPENLIT_CACHE_WRITE,
     AiSdk.USAGE_INPUT_CACHE_WRITE_TOKENS,
     OpenInference.TOKEN_COUNT_CACHE_WRITE,
+    { key: Emitters.LANGSMITH_INPUT_TOKEN_DETAILS, read: nestedTokens('cache_creation') },
+    {
+      key: Emitters.LOGFIRE_USAGE_RAW,
+      keep: true,
+      read: nestedTokens('cache_creation_input_tokens'),
+    },
   ),
-  cacheWrite5m: field(tokens, Foreign.ANTHROPIC_CACHE_WRITE_5M),
-  cacheWrite1h: field(tokens, Foreign.ANTHROPIC_CACHE_WRITE_1H),
+  cacheWrite5m: field(tokens, Foreign.ANTHROPIC_CACHE_WRITE_5M, Emitters.MASTRA_CACHE_WRITE_5M),
+  cacheWrite1h: field(tokens, Foreign.ANTHROPIC_CACHE_WRITE_1H, Emitters.MASTRA_CACHE_WRITE_1H),
   reasoning: field(
     tokens,
     GenAi.USAGE_REASONING_OUTPUT_TOKENS,
@@ -216,6 +309,8 @@ export const FIELDS = {
     AiSdk.USAGE_OUTPUT_REASONING_TOKENS,
     AiSdk.USAGE_REASONING_TOKENS,
     OpenInference.TOKEN_COUNT_REASONING,
+    Emitters.PYDANTIC_AI_REASONING_TOKENS,
+    { key: Emitters.LANGSMITH_OUTPUT_TOKEN_DETAILS, read: nestedTokens('reasoning') },
   ),
   costNanos: field(
     usd,
@@ -223,6 +318,7 @@ export const FIELDS = {
     GenAi.USAGE_COST,
     Foreign.LITELLM_TOTAL_COST,
     OpenInference.COST_TOTAL,
+    Emitters.OPERATION_COST,
   ),
   costInput: field(usd, Agentmeter.COST_INPUT_USD),
   costOutput: field(usd, Agentmeter.COST_OUTPUT_USD),
@@ -237,11 +333,12 @@ export const FIELDS = {
   escalated: field(flag, Agentmeter.ESCALATED),
   escalatedFrom: field(text, Agentmeter.ESCALATED_FROM),
   escalationReason: field(text, Agentmeter.ESCALATION_REASON),
-  errorType: field(text, GenAi.ERROR_TYPE),
+  errorType: field(errorType, GenAi.ERROR_TYPE),
   errorCategory: field(text, Agentmeter.ERROR_CATEGORY),
   finishReasons: field(
     list,
     GenAi.RESPONSE_FINISH_REASONS,
+    Emitters.SK_FINISH_REASON,
     AiSdk.RESPONSE_FINISH_REASON,
     OpenInference.FINISH_REASON,
   ),
@@ -253,8 +350,10 @@ export const FIELDS = {
     {
       key: OpenInference.INVOCATION_PARAMETERS,
       keep: true,
-      read: (v) => invocationParameter(v, 'stream') === true,
+      read: (v) => member(v, 'stream') === true,
     },
+    Emitters.LITELLM_IS_STREAMING,
+    Emitters.LANGSMITH_STREAMING,
   ),
   ttftMs: field(
     ms,
@@ -262,6 +361,8 @@ export const FIELDS = {
     { key: GenAi.RESPONSE_TIME_TO_FIRST_CHUNK, read: secondsAsMs },
     { key: Foreign.OPENLIT_TTFT, read: secondsAsMs },
     AiSdk.RESPONSE_MS_TO_FIRST_CHUNK,
+    { key: Emitters.PYDANTIC_AI_TIME_TO_FIRST_CHUNK, read: secondsAsMs },
+    { key: Emitters.MASTRA_COMPLETION_START_TIME, read: (v, _k, _s, ctx) => msSinceStart(v, ctx) },
   ),
   cacheHit: field(flag, Agentmeter.RESPONSE_CACHE_HIT),
   cacheSavedNanos: field(usd, Agentmeter.RESPONSE_CACHE_SAVED_USD),
@@ -269,13 +370,17 @@ export const FIELDS = {
   budgetDecision: field(text, Agentmeter.BUDGET_DECISION),
   budgetId: field(text, Agentmeter.BUDGET_ID),
   rateLimitDecision: field(text, Agentmeter.RATE_LIMIT_DECISION),
-  project: field(text, Agentmeter.PROJECT),
+  project: field(text, Agentmeter.PROJECT, Emitters.LITELLM_TEAM_ALIAS, Emitters.LITELLM_TEAM_ID),
   user: field(
     text,
     Agentmeter.USER,
     Foreign.USER_ID,
     Foreign.OPENLIT_REQUEST_USER,
     AiSdk.TELEMETRY_USER_ID,
+    Emitters.LANGSMITH_USER_ID,
+    Emitters.LITELLM_END_USER_ID,
+    Emitters.LITELLM_USER,
+    Emitters.LITELLM_USER_ID,
   ),
   agent: field(text, Agentmeter.AGENT, GenAi.AGENT_NAME),
   workflow: field(
@@ -284,7 +389,14 @@ export const FIELDS = {
     Foreign.TRACELOOP_WORKFLOW_NAME,
     AiSdk.TELEMETRY_FUNCTION_ID,
   ),
-  conversation: field(text, GenAi.CONVERSATION_ID, Foreign.SESSION_ID, AiSdk.TELEMETRY_SESSION_ID),
+  conversation: field(
+    text,
+    GenAi.CONVERSATION_ID,
+    Foreign.SESSION_ID,
+    AiSdk.TELEMETRY_SESSION_ID,
+    Emitters.LANGSMITH_SESSION_ID,
+    Emitters.LANGSMITH_THREAD_ID,
+  ),
 };
 
 type FieldName = keyof typeof FIELDS;
@@ -305,7 +417,8 @@ export const PROMOTED_KEYS: ReadonlySet<string> = new Set(
 const FIELD_ENTRIES = Object.entries(FIELDS) as [FieldName, Field<unknown>][];
 
 /** Reads every field from a span's attributes; problems go to `sink`. */
-export function readFields(attributes: Attributes, sink: ProblemSink): SpanFields {
+export function readFields(ctx: SpanContext, sink: ProblemSink): SpanFields {
+  const { attributes } = ctx;
   const out: Partial<Record<FieldName, unknown>> = {};
   for (const [name, f] of FIELD_ENTRIES) {
     for (const s of f.spellings) {
@@ -313,7 +426,7 @@ export function readFields(attributes: Attributes, sink: ProblemSink): SpanField
       const v = attributes[key];
       if (v === undefined) continue;
       const value =
-        typeof s === 'string' || !s.read ? f.read(v, key, sink) : s.read(v, key, sink, attributes);
+        typeof s === 'string' || !s.read ? f.read(v, key, sink) : s.read(v, key, sink, ctx);
       if (value !== undefined) {
         out[name] = value;
         break;

@@ -6,12 +6,14 @@
  *   cache write): input is their sum, whatever the provider.
  * - AI SDK v5's Anthropic provider reports Anthropic's own `input_tokens`, without the cache:
  *   the cache tokens are added.
+ * - Spring AI passes Anthropic's and Bedrock Converse's input through unchanged (cache apart).
+ *   It shows itself by its token counts: Micrometer key values are strings, `"150"`.
  * - Everyone else (semconv, OpenInference, OpenLLMetry, OpenLIT, the AI SDK's other providers)
  *   means input to include the cache; an emitter that does not (the Anthropic API's convention
  *   under semconv names) shows itself by an input smaller than its cache parts, and only then
  *   are they added, so a conformant span is never counted twice.
  */
-import { AiSdk, canonicalProvider } from '@agentmeter/conventions';
+import { AiSdk, canonicalProvider, Deprecated, GenAi } from '@agentmeter/conventions';
 import type { Attributes } from './otlp/types.js';
 import { str, type SpanFields } from './span-fields.js';
 
@@ -29,7 +31,9 @@ export function normaliseTokens(f: SpanFields, attributes: Attributes): Tokens {
   const cache = cacheRead + cacheWrite;
   let input = f.input ?? 0;
   if (f.inputNoCache !== undefined) input = f.inputNoCache + cache;
-  else if (inputExcludesCache(attributes) || input < cache) input += cache;
+  else if (aiSdkV5Anthropic(attributes) || springAiWithoutCache(attributes) || input < cache) {
+    input += cache;
+  }
   const reasoning = f.reasoning ?? 0;
   let output = f.output ?? 0;
   if (output < reasoning) output += reasoning;
@@ -40,7 +44,7 @@ export function normaliseTokens(f: SpanFields, attributes: Attributes): Tokens {
  * AI SDK v5 (no v6 input details) with an Anthropic-API provider (`anthropic.messages`,
  * `vertex.anthropic.messages`).
  */
-function inputExcludesCache(attributes: Attributes): boolean {
+function aiSdkV5Anthropic(attributes: Attributes): boolean {
   const raw = attributes[AiSdk.MODEL_PROVIDER];
   if (raw === undefined || attributes[AiSdk.OPERATION_ID] === undefined) return false;
   if (
@@ -51,4 +55,16 @@ function inputExcludesCache(attributes: Attributes): boolean {
   }
   const id = str(raw).toLowerCase();
   return canonicalProvider(id) === 'anthropic' || id.includes('.anthropic');
+}
+
+/** Spring AI's `gen_ai.system` values whose input leaves the cache out. */
+const SPRING_AI_CACHE_APART = new Set(['anthropic', 'bedrock_converse']);
+
+function springAiWithoutCache(attributes: Attributes): boolean {
+  const system = attributes[Deprecated.SYSTEM];
+  return (
+    typeof attributes[GenAi.USAGE_INPUT_TOKENS] === 'string' &&
+    system !== undefined &&
+    SPRING_AI_CACHE_APART.has(str(system))
+  );
 }
