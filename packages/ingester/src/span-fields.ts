@@ -414,24 +414,62 @@ export const PROMOTED_KEYS: ReadonlySet<string> = new Set(
     .map((s) => s.key),
 );
 
-const FIELD_ENTRIES = Object.entries(FIELDS) as [FieldName, Field<unknown>][];
+/** A spelling resolved once: its field, its rank there (0 = highest) and how to read it. */
+interface CompiledSpelling {
+  field: number;
+  rank: number;
+  key: string;
+  read: (v: AttributeValue, key: string, sink: ProblemSink, ctx: SpanContext) => unknown;
+}
 
-/** Reads every field from a span's attributes; problems go to `sink`. */
+const FIELD_NAMES = Object.keys(FIELDS) as FieldName[];
+const COMPILED: CompiledSpelling[][] = FIELD_NAMES.map((name, field) => {
+  const f = FIELDS[name] as Field<unknown>;
+  return spellingsOf(f).map((s, rank) => ({
+    field,
+    rank,
+    key: s.key,
+    read: s.read ?? ((v, key, sink) => f.read(v, key, sink)),
+  }));
+});
+/** Every field absent: copied per span, so each row's fields share one object shape. */
+const NO_FIELDS = Object.fromEntries(FIELD_NAMES.map((name) => [name, undefined])) as Record<
+  FieldName,
+  unknown
+>;
+/** Attribute key → the spellings it is (a key may spell several fields). */
+const BY_KEY = new Map<string, CompiledSpelling[]>();
+for (const spelling of COMPILED.flat()) {
+  BY_KEY.set(spelling.key, [...(BY_KEY.get(spelling.key) ?? []), spelling]);
+}
+
+/**
+ * Reads every field from a span's attributes; problems go to `sink`. One pass over the span's
+ * attributes finds each field's highest-ranked key present; only when its value is unreadable
+ * are the field's other spellings tried, in order.
+ */
 export function readFields(ctx: SpanContext, sink: ProblemSink): SpanFields {
   const { attributes } = ctx;
-  const out: Partial<Record<FieldName, unknown>> = {};
-  for (const [name, f] of FIELD_ENTRIES) {
-    for (const s of f.spellings) {
-      const key = typeof s === 'string' ? s : s.key;
-      const v = attributes[key];
-      if (v === undefined) continue;
-      const value =
-        typeof s === 'string' || !s.read ? f.read(v, key, sink) : s.read(v, key, sink, ctx);
-      if (value !== undefined) {
-        out[name] = value;
-        break;
-      }
+  const best: (CompiledSpelling | undefined)[] = new Array(FIELD_NAMES.length);
+  for (const key in attributes) {
+    const spellings = BY_KEY.get(key);
+    if (spellings === undefined) continue;
+    for (const s of spellings) {
+      const current = best[s.field];
+      if (current === undefined || s.rank < current.rank) best[s.field] = s;
     }
+  }
+  const out = { ...NO_FIELDS };
+  for (let field = 0; field < FIELD_NAMES.length; field++) {
+    const first = best[field];
+    if (first === undefined) continue;
+    let value = first.read(attributes[first.key]!, first.key, sink, ctx);
+    for (const s of COMPILED[field]!) {
+      if (value !== undefined) break;
+      const v = s.rank > first.rank ? attributes[s.key] : undefined;
+      if (v !== undefined) value = s.read(v, s.key, sink, ctx);
+    }
+    if (value !== undefined) out[FIELD_NAMES[field]!] = value;
   }
   return out as SpanFields;
 }
