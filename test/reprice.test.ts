@@ -97,6 +97,12 @@ async function ingest(dayStartMs: number, count: number, seed: number): Promise<
   await exporter.shutdown();
 }
 
+const reasons = () =>
+  product.rows<{ cost_source: string; unpriced_reason: string; n: string }>(
+    `SELECT cost_source, unpriced_reason, toString(count()) AS n FROM agentmeter.llm_spans
+     GROUP BY cost_source, unpriced_reason ORDER BY cost_source, unpriced_reason`,
+  );
+
 /** Per day and model: what the spans hold, and what every rollup level holds. */
 async function totals(source: string, time: string): Promise<Record<string, string>[]> {
   return product.rows(
@@ -167,6 +173,11 @@ describe('agentmeter reprice', () => {
       { day: dayOf(-1), cost_source: 'catalog', n: '240' },
       { day: dayOf(-1), cost_source: 'span', n: '80' },
       { day: dayOf(-1), cost_source: 'unpriced', n: '80' },
+    ]);
+    expect(await reasons()).toEqual([
+      { cost_source: 'catalog', unpriced_reason: '', n: '600' },
+      { cost_source: 'span', unpriced_reason: '', n: '200' },
+      { cost_source: 'unpriced', unpriced_reason: 'unknown_model', n: '200' },
     ]);
   });
 
@@ -248,6 +259,11 @@ describe('agentmeter reprice', () => {
       (t as { model: string }[]).filter((r) => r.model === 'claude-sonnet-4');
     expect(claude(after['spans'])).toEqual(claude(before['spans']));
     expect((after['spans'] as { unpriced: string }[]).every((r) => r.unpriced === '0')).toBe(true);
+    // The model the override now prices has lost its reason with its unpriced state.
+    expect(await reasons()).toEqual([
+      { cost_source: 'catalog', unpriced_reason: '', n: '800' },
+      { cost_source: 'span', unpriced_reason: '', n: '200' },
+    ]);
     // Every rollup level equals the raw spans, exactly, per day and model.
     for (const level of ['1m', '1h', '1d']) expect(after[level], level).toEqual(after['spans']);
     // The latency states were rebuilt too: every rebuilt hour still answers a p95.
