@@ -32,8 +32,28 @@ export interface Listener {
   close(deadlineMs: number): Promise<void>;
 }
 
+/** A listener could not take its address; callers that know its settings explain it further. */
 export class ListenError extends Error {
   readonly code = 'AGENTMETER_LISTEN_FAILED';
+  /** Another socket already listens on the address (EADDRINUSE). */
+  readonly addressInUse: boolean;
+
+  constructor(
+    /** What was to listen, e.g. `OTLP receiver`. */
+    readonly what: string,
+    readonly host: string,
+    readonly port: number,
+    cause: NodeJS.ErrnoException,
+  ) {
+    const inUse = cause.code === 'EADDRINUSE';
+    super(
+      inUse
+        ? `${what}: ${host}:${port} is already in use (another agentmeter, or another program, listens there); stop it or choose another port`
+        : `${what}: cannot listen on ${host}:${port}: ${cause.message}`,
+      { cause },
+    );
+    this.addressInUse = inUse;
+  }
 }
 
 /** How often Node checks the header and request deadlines (its default is 30 s). */
@@ -80,15 +100,7 @@ export async function listen(
   server.keepAliveTimeout = limits.keepAliveTimeoutMs;
 
   await new Promise<void>((resolve, reject) => {
-    const onError = (err: NodeJS.ErrnoException) =>
-      reject(
-        new ListenError(
-          err.code === 'EADDRINUSE'
-            ? `${what}: ${host}:${port} is already in use (another agentmeter, or another program, listens there); stop it or choose another port`
-            : `${what}: cannot listen on ${host}:${port}: ${err.message}`,
-          { cause: err },
-        ),
-      );
+    const onError = (err: NodeJS.ErrnoException) => reject(new ListenError(what, host, port, err));
     server.once('error', onError);
     server.listen(port, host, () => {
       server.off('error', onError);

@@ -5,8 +5,8 @@
  */
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { createChdbConnection } from 'chdb/connection';
-import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { scopeSettings } from './scoped-settings.js';
 
 export interface StoreOptions {
@@ -28,6 +28,23 @@ export interface Store {
   close(): Promise<void>;
 }
 
+/** Another process has the embedded engine's data directory open: the engine locks it. */
+export class DataDirectoryInUseError extends Error {
+  readonly code = 'AGENTMETER_DATA_DIR_IN_USE';
+
+  constructor(
+    readonly dataPath: string,
+    /** The process holding it, as the engine's status file names it. */
+    readonly pid: number,
+    options: ErrorOptions,
+  ) {
+    super(
+      `the data directory ${dataPath} is in use by another process (PID ${pid}): the embedded engine opens a directory in one process at a time`,
+      options,
+    );
+  }
+}
+
 export function openStore(o: StoreOptions): Store {
   if (o.url) {
     const client = createClient({
@@ -43,11 +60,41 @@ export function openStore(o: StoreOptions): Store {
   mkdirSync(dataPath, { recursive: true });
   // chdb types its Connection against its own copy of @clickhouse/client-common; the shapes are
   // the same contract (chdb's parity suite runs clickhouse-js's tests), only the declarations differ.
-  const connection = createChdbConnection({ path: dataPath }) as unknown as Parameters<
-    typeof scopeSettings
-  >[0];
+  let connection: Parameters<typeof scopeSettings>[0];
+  try {
+    connection = createChdbConnection({ path: dataPath }) as unknown as typeof connection;
+  } catch (err) {
+    // The engine's own error only says the connection failed; the status file says why.
+    const holder = lockHolder(dataPath);
+    throw holder === undefined
+      ? err
+      : new DataDirectoryInUseError(dataPath, holder, { cause: err });
+  }
   const client = createClient({ connection: scopeSettings(connection) });
   return { client, mode: 'embedded', dataPath, close: () => client.close() };
+}
+
+/**
+ * The live process, other than this one, that the engine's status file names: the engine writes
+ * its PID there once it holds the directory's lock. A crash leaves the file behind with a dead
+ * PID, so only a live one counts, and only once opening has failed.
+ */
+function lockHolder(dataPath: string): number | undefined {
+  let status: string;
+  try {
+    status = readFileSync(join(dataPath, 'status'), 'utf8');
+  } catch {
+    return undefined;
+  }
+  const pid = Number(/^PID: (\d+)$/m.exec(status)?.[1]);
+  if (!Number.isSafeInteger(pid) || pid <= 0 || pid === process.pid) return undefined;
+  try {
+    process.kill(pid, 0);
+    return pid;
+  } catch (err) {
+    // EPERM: it lives, under another user.
+    return (err as NodeJS.ErrnoException).code === 'EPERM' ? pid : undefined;
+  }
 }
 
 /** Runs a query and returns its rows as objects (JSONEachRow). */
