@@ -5,6 +5,11 @@ import { startServices } from './services.js';
 export async function runStart(configFile: string | undefined): Promise<number> {
   const config = loadConfig(configFile);
   const services = await startServices(config);
+  // Handlers before the announcement: without them a SIGTERM sent right after it kills at once.
+  const stopped = new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
   const where =
     services.store.mode === 'embedded'
       ? `embedded engine, data in ${services.store.dataPath}`
@@ -15,10 +20,7 @@ export async function runStart(configFile: string | undefined): Promise<number> 
       `  ClickHouse HTTP    ${services.clickhouseUrl}  (database ${config.clickhouse.database})\n` +
       `  health / metrics   ${services.otlpUrl}/healthz  ${services.otlpUrl}/metrics\n`,
   );
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
+  await stopped;
   process.stdout.write('shutting down: finishing requests in flight, storing accepted spans...\n');
   // The listeners cut what is left at the deadline; this guards against anything else hanging.
   const guard = setTimeout(() => {
