@@ -3,11 +3,10 @@
  * `agentmeter` — start the services, run SQL, migrate the schema, or run a demo fleet.
  */
 import { parseArgs } from 'node:util';
-import { ConfigError, ListenError } from '@agentmeter/store';
 import { runDemo } from './demo.js';
+import { describeFailure } from './diagnose.js';
 import { runMigrate } from './migrate.js';
 import { runReprice } from './reprice-command.js';
-import { RepriceError } from '@agentmeter/store';
 import { runSql } from './sql.js';
 import { runStart } from './start.js';
 
@@ -96,11 +95,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    process.stderr.write(
-      err instanceof ConfigError || err instanceof RepriceError || err instanceof ListenError
-        ? `${err.message}\n`
-        : `agentmeter: ${(err as Error).stack ?? err}\n`,
-    );
+    process.stderr.write(describeFailure(err));
     process.exitCode = 1;
   },
 );

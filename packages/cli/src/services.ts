@@ -7,6 +7,7 @@ import { openChdbExecutor, startClickHouseHttpServer } from '@agentmeter/clickho
 import { startIngester } from '@agentmeter/ingester';
 import { loadPricing, type PriceCatalog } from '@agentmeter/pricing';
 import { migrate, openStore, type AgentmeterConfig, type Store } from '@agentmeter/store';
+import { listenerFailed } from './diagnose.js';
 
 export interface Services {
   store: Store;
@@ -35,7 +36,9 @@ export async function startServices(config: AgentmeterConfig): Promise<Services>
       cluster: config.clickhouse.cluster,
       retention: config.retentionDays,
     });
-    const ingester = await startIngester(store.client, config, pricing);
+    const ingester = await startIngester(store.client, config, pricing).catch(
+      listenerFailed('otlp'),
+    );
     listeners.push(() => ingester.close());
     let clickhouseUrl = config.clickhouse.url ?? '';
     if (store.dataPath !== undefined && config.clickhouseHttp.enabled) {
@@ -63,7 +66,7 @@ export async function startServices(config: AgentmeterConfig): Promise<Services>
         maxConnections: h.maxConnections,
         headersTimeoutMs: h.headersTimeoutMs,
         keepAliveTimeoutMs: h.keepAliveTimeoutMs,
-      });
+      }).catch(listenerFailed('clickhouseHttp'));
       listeners.push(() => http.close(config.shutdownTimeoutMs));
       clickhouseUrl = http.url;
     }

@@ -1,0 +1,79 @@
+/**
+ * What a command prints when it fails. A failure the user can fix (the configuration, a port or
+ * a data directory another process holds) says what is wrong and what to do, without a stack;
+ * anything else is a bug and keeps its stack.
+ */
+import { ProblemsError } from '@agentmeter/conventions';
+import { DataDirectoryInUseError, ListenError, RepriceError } from '@agentmeter/store';
+import { describeProcess, portHolder } from './holders.js';
+
+/** The settings that choose each listener's address: environment variable, then config key. */
+const LISTENER_SETTINGS = {
+  otlp: {
+    host: ['AGENTMETER_OTLP_HOST', 'ingester.host'],
+    port: ['AGENTMETER_OTLP_PORT', 'ingester.port'],
+  },
+  clickhouseHttp: {
+    host: ['AGENTMETER_CLICKHOUSE_HTTP_HOST', 'clickhouseHttp.host'],
+    port: ['AGENTMETER_CLICKHOUSE_HTTP_PORT', 'clickhouseHttp.port'],
+  },
+} as const;
+
+export type ListenerName = keyof typeof LISTENER_SETTINGS;
+
+/** Where the embedded engine's data directory is set. */
+const DATA_DIR_SETTING = ['AGENTMETER_DATA_DIR', 'clickhouse.dataPath'] as const;
+
+/** One of `start`'s listeners could not take its address; the message names the setting. */
+export class ServiceListenError extends Error {
+  readonly code = 'AGENTMETER_LISTEN_FAILED';
+
+  constructor(
+    listener: ListenerName,
+    cause: ListenError,
+    /** Who listens there, when it could be found. */
+    holder: string | undefined,
+  ) {
+    const { host, port } = LISTENER_SETTINGS[listener];
+    super(
+      cause.addressInUse
+        ? `the ${cause.what} cannot listen on ${cause.host}:${cause.port}: ${holder ?? 'another program (or another agentmeter)'} listens there.\n` +
+            `  Stop it, or set ${setting(port)} to a free port.`
+        : `${cause.message}\n  Set ${host[0]} and ${port[0]} (${host[1]} and ${port[1]} in the config file) to an address agentmeter may listen on.`,
+      { cause },
+    );
+  }
+}
+
+/** For a listener's start: a ListenError becomes a ServiceListenError, anything else passes. */
+export function listenerFailed(listener: ListenerName): (err: unknown) => never {
+  return (err) => {
+    if (!(err instanceof ListenError)) throw err;
+    const pid = err.addressInUse ? portHolder(err.port) : undefined;
+    throw new ServiceListenError(
+      listener,
+      err,
+      pid === undefined ? undefined : describeProcess(pid),
+    );
+  };
+}
+
+/** The text printed for a failed command. */
+export function describeFailure(err: unknown): string {
+  if (err instanceof DataDirectoryInUseError)
+    return (
+      `the data directory ${err.dataPath} is in use by another agentmeter (or chdb process): ${describeProcess(err.pid)}.\n` +
+      `  Stop it, or set ${setting(DATA_DIR_SETTING)} to another directory.\n`
+    );
+  if (
+    err instanceof ProblemsError ||
+    err instanceof RepriceError ||
+    err instanceof ServiceListenError
+  )
+    return `${err.message}\n`;
+  return `agentmeter: ${(err as Error).stack ?? err}\n`;
+}
+
+function setting([env, key]: readonly [string, string]): string {
+  return `${env} (${key} in the config file)`;
+}
