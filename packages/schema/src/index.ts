@@ -17,4 +17,12 @@ export {
   type RetentionDays,
   type SchemaOptions,
 } from './tables.js';
-export { MIGRATIONS, schemaV1, schemaV2, schemaV3, type Migration } from './migrations/index.js';
+export {
+  ALERTING_RETENTION_DAYS,
+  MIGRATIONS,
+  schemaV1,
+  schemaV2,
+  schemaV3,
+  schemaV4,
+  type Migration,
+} from './migrations/index.js';

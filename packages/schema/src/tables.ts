@@ -42,6 +42,13 @@ export const Tables = {
   USAGE_1H: 'llm_usage_1h',
   USAGE_1D: 'llm_usage_1d',
   MIGRATIONS: 'schema_migrations',
+  /** Alerting (schema v4): rules saved through the API, instance state, transitions, deliveries. */
+  ALERT_RULES: 'alert_rules',
+  ALERT_INSTANCES: 'alert_instances',
+  ALERT_HISTORY: 'alert_history',
+  ALERT_DELIVERIES: 'alert_deliveries',
+  /** Authentication failures and rate-limited requests on agentmeter's own listeners (v4). */
+  ACCESS_EVENTS: 'access_events',
 } as const;
 
 /** Finalising view of a rollup table: plain SQL, no -Merge needed. */
@@ -185,10 +192,15 @@ export class Naming {
   public(table: string): string {
     return `${this.o.database}.${table}`;
   }
-  engine(kind: 'MergeTree' | 'AggregatingMergeTree'): string {
+  /** `version` names the ReplacingMergeTree version column. */
+  engine(
+    kind: 'MergeTree' | 'AggregatingMergeTree' | 'ReplacingMergeTree',
+    version?: string,
+  ): string {
+    const args = version ? [version] : [];
     return this.o.cluster
-      ? `Replicated${kind}('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')`
-      : kind;
+      ? `Replicated${kind}(${["'/clickhouse/tables/{shard}/{database}/{table}'", "'{replica}'", ...args].join(', ')})`
+      : `${kind}${args.length ? `(${args.join(', ')})` : ''}`;
   }
   /** The Distributed table over the local one, in cluster mode; none on a single node. */
   distributed(table: string, shardingKey: string): string[] {

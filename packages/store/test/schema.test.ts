@@ -27,7 +27,7 @@ afterAll(async () => {
 describe('schema migrations on the embedded engine', () => {
   it('creates the schema once; a second start applies nothing and changes nothing', async () => {
     const first = await migrate(store.client, options);
-    expect(first.applied).toEqual([1, 2, 3]);
+    expect(first.applied).toEqual([1, 2, 3, 4]);
     const tables = async () =>
       queryRows<{ name: string; engine: string; create_table_query: string }>(
         store.client,
@@ -35,6 +35,11 @@ describe('schema migrations on the embedded engine', () => {
       );
     const before = await tables();
     expect(before.map((t) => `${t.name}:${t.engine}`)).toEqual([
+      'access_events:MergeTree',
+      'alert_deliveries:MergeTree',
+      'alert_history:MergeTree',
+      'alert_instances:ReplacingMergeTree',
+      'alert_rules:ReplacingMergeTree',
       'llm_spans:MergeTree',
       'llm_usage_1d:AggregatingMergeTree',
       'llm_usage_1d_mv:MaterializedView',
@@ -48,7 +53,7 @@ describe('schema migrations on the embedded engine', () => {
       'schema_migrations:ReplacingMergeTree',
     ]);
     const second = await migrate(store.client, options);
-    expect(second).toEqual({ applied: [], current: 3, retentionChanged: [] });
+    expect(second).toEqual({ applied: [], current: 4, retentionChanged: [] });
     expect(await tables()).toEqual(before);
   });
 
@@ -169,7 +174,7 @@ describe('schema version 2 (llm_spans.budget_id)', () => {
       format: 'JSONEachRow',
     });
 
-    expect((await migrate(store.client, v1)).applied).toEqual([2, 3]);
+    expect((await migrate(store.client, v1)).applied).toEqual([2, 3, 4]);
     await store.client.insert({
       table: 'upgraded.llm_spans',
       values: [span('0000000000000002', { budget_id: 'team-daily' })],

@@ -2,11 +2,13 @@
 import { rollupLadder } from './0001-rollup-ladder.js';
 import { budgetId } from './0002-budget-id.js';
 import { unpricedReason } from './0003-unpriced-reason.js';
+import { alerting } from './0004-alerting.js';
 import type { Migration } from './migration.js';
 
 export type { Migration };
 export { schemaV1 } from './0001-rollup-ladder.js';
 export { schemaV2 } from './0002-budget-id.js';
 export { schemaV3 } from './0003-unpriced-reason.js';
+export { schemaV4, ALERTING_RETENTION_DAYS } from './0004-alerting.js';
 
-export const MIGRATIONS: readonly Migration[] = [rollupLadder, budgetId, unpricedReason];
+export const MIGRATIONS: readonly Migration[] = [rollupLadder, budgetId, unpricedReason, alerting];
