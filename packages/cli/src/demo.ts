@@ -4,9 +4,9 @@
  * seed's expectations: category shares, strategies, escalation rates, a few rate-limit errors,
  * a rare quota block, prompt caching on Anthropic models, and one unpriced private model.
  * Costs are left for the ingester to price from the catalog, as for any uninstrumented emitter.
+ * It refuses to start when nothing answers at its URL, and reports as it goes (demo-report.ts).
  */
 import { trace, SpanKind, SpanStatusCode, type Tracer } from '@opentelemetry/api';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import {
@@ -20,6 +20,10 @@ import {
   systemClock,
   type Clock,
 } from '@agentmeter/conventions';
+import { loadPricing, type PriceCallInput } from '@agentmeter/pricing';
+import { DEFAULT_DATABASE } from '@agentmeter/schema';
+import { DemoExporter } from './demo-exporter.js';
+import { DemoTally, type DemoOutput, type DemoReport } from './demo-report.js';
 
 export interface DemoOptions {
   url: string;
@@ -28,8 +32,14 @@ export interface DemoOptions {
   backfillHours: number;
   /** Seed of the pseudo-random fleet (the same seed sends the same spans). */
   seed?: number;
-  /** Decides the history's hours (busier in working hours) and the live ticks. */
+  /** Decides the history's hours (busier in working hours), the live ticks and the progress. */
   clock?: Clock;
+  /** Progress and summary; default stdout. */
+  output?: DemoOutput;
+  /** The price overrides the ingester prices with, so that the simulated cost is its cost. */
+  pricingOverridesFile?: string | undefined;
+  /** The database the summary's example query reads. */
+  database?: string | undefined;
 }
 
 interface Route {
@@ -218,8 +228,11 @@ export class Fleet {
     return Math.max(1, Math.round(typical * Math.exp((this.random() - 0.5) * 1.2)));
   }
 
-  /** Emits one call's span, started at `startMs`. */
-  emit(tracer: Tracer, startMs: number): void {
+  /**
+   * Emits one call's span, started at `startMs`; returns what prices the call, or undefined for
+   * a failed call (providers do not bill those).
+   */
+  emit(tracer: Tracer, startMs: number): PriceCallInput | undefined {
     const route = this.route();
     const escalated = route.escalateTo !== undefined && this.random() < route.escalationRate;
     const model = escalated ? route.escalateTo! : route.primary;
@@ -275,7 +288,7 @@ export class Fleet {
         message: `quota exhausted for ${model.provider}`,
       });
       span.end(startMs + 1);
-      return;
+      return undefined;
     }
     if (error) {
       span.setAttribute(GenAi.ERROR_TYPE, error === 'rate_limit' ? '429' : 'timeout');
@@ -285,7 +298,7 @@ export class Fleet {
       );
       span.setStatus({ code: SpanStatusCode.ERROR, message: error });
       span.end(startMs + (error === 'timeout' ? 60_000 : 120));
-      return;
+      return undefined;
     }
     span.setAttributes({
       [GenAi.RESPONSE_MODEL]: model.name,
@@ -298,68 +311,114 @@ export class Fleet {
     if (stream)
       span.setAttribute(Agentmeter.TIME_TO_FIRST_TOKEN_MS, Math.round(200 + this.random() * 700));
     span.end(startMs + durationMs);
+    return {
+      provider: model.provider,
+      model: model.name,
+      timestamp: startMs,
+      usage: {
+        inputTokens: input,
+        outputTokens: output,
+        cacheReadTokens: cacheRead,
+        cacheWriteTokens: cacheWrite,
+      },
+    };
   }
 }
 
-export async function runDemo(o: DemoOptions): Promise<number> {
+/** Nothing answers at the demo's target URL. */
+export class NotRunningError extends Error {
+  readonly code = 'AGENTMETER_NOT_RUNNING';
+
+  constructor(readonly url: string) {
+    super(
+      `agentmeter is not running at ${url}: start it first with \`npm start\` (or give --url where it listens)`,
+    );
+  }
+}
+
+/** Resolves when anything answers HTTP at `url`; its status does not matter here. */
+async function answers(url: string): Promise<boolean> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(5_000) });
+    await res.body?.cancel();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Sends the fleet's spans, reporting progress, then what became of them. */
+export async function runDemo(o: DemoOptions): Promise<DemoReport> {
+  const base = o.url.replace(/\/$/, '');
+  if (!(await answers(base))) throw new NotRunningError(o.url);
+  const out = o.output ?? process.stdout;
+  const clock = o.clock ?? systemClock;
+  const catalog = await loadPricing(
+    o.pricingOverridesFile ? { overridesFile: o.pricingOverridesFile } : {},
+  );
   const fleet = new Fleet(o.seed ?? 42);
+  const exporters = SERVICES.map(() => new DemoExporter(`${base}/v1/traces`, clock));
   const providers = SERVICES.map(
-    (service) =>
+    (service, i) =>
       new BasicTracerProvider({
         resource: resourceFromAttributes({
           [Resource.SERVICE_NAME]: service,
           [Resource.DEPLOYMENT_ENVIRONMENT_NAME]: 'demo',
         }),
         spanProcessors: [
-          new BatchSpanProcessor(
-            new OTLPTraceExporter({ url: `${o.url.replace(/\/$/, '')}/v1/traces` }),
-            {
-              maxQueueSize: 20_000,
-              maxExportBatchSize: 2_000,
-              scheduledDelayMillis: 500,
-            },
-          ),
+          new BatchSpanProcessor(exporters[i]!, {
+            maxQueueSize: 20_000,
+            maxExportBatchSize: 2_000,
+            scheduledDelayMillis: 500,
+          }),
         ],
       }),
   );
   const tracers = providers.map((p, i) => p.getTracer(`agentmeter-demo/${SERVICES[i]}`));
   const tracer = (): Tracer =>
     tracers[Math.floor(Math.random() * tracers.length)] ?? trace.getTracer('demo');
+  const tally = new DemoTally(out, clock, catalog, exporters);
+  // A failed export rejects the flush; its spans are counted as rejected, and the demo goes on.
+  const settle = (how: 'forceFlush' | 'shutdown') =>
+    Promise.all(providers.map((p) => p[how]().catch(() => {})));
 
-  const clock = o.clock ?? systemClock;
   const now = clock.now();
   if (o.backfillHours > 0) {
     // History with a daily rhythm: busier in working hours.
     const perHour = Math.max(1, Math.round(o.ratePerSecond * 30));
-    let sent = 0;
+    let unflushed = 0;
     for (let h = o.backfillHours; h > 0; h--) {
       const hourStart = now - h * 3_600_000;
       const hourOfDay = new Date(hourStart).getUTCHours();
       const load = hourOfDay >= 8 && hourOfDay < 19 ? 1 : 0.3;
       const n = Math.round(perHour * load);
-      for (let i = 0; i < n; i++) fleet.emit(tracer(), hourStart + Math.random() * 3_600_000);
-      sent += n;
-      if (sent > 5_000) {
-        await Promise.all(providers.map((p) => p.forceFlush()));
-        sent = 0;
+      for (let i = 0; i < n; i++)
+        tally.sentCall(fleet.emit(tracer(), hourStart + Math.random() * 3_600_000));
+      unflushed += n;
+      if (unflushed > 5_000) {
+        await settle('forceFlush');
+        unflushed = 0;
       }
     }
-    await Promise.all(providers.map((p) => p.forceFlush()));
-    process.stdout.write(`demo: sent ${o.backfillHours}h of history\n`);
+    await settle('forceFlush');
+    out.write(`demo: sent ${o.backfillHours}h of history\n`);
   }
   const end = now + o.minutes * 60_000;
-  process.stdout.write(
+  out.write(
     `demo: sending ~${o.ratePerSecond} spans/s to ${o.url} for ${o.minutes} min (Ctrl-C stops)\n`,
   );
   let stopped = false;
-  process.once('SIGINT', () => (stopped = true));
+  const stop = () => (stopped = true);
+  process.once('SIGINT', stop);
+  tally.beginLive();
   while (!stopped && clock.now() < end) {
     const tickStart = clock.now();
     for (let i = 0; i < o.ratePerSecond; i++)
-      fleet.emit(tracer(), tickStart - Math.random() * 1000);
+      tally.sentCall(fleet.emit(tracer(), tickStart - Math.random() * 1000));
     await clock.sleep(Math.max(0, 1000 - (clock.now() - tickStart)));
+    tally.progress();
   }
-  await Promise.all(providers.map((p) => p.shutdown()));
-  process.stdout.write('demo: done\n');
-  return 0;
+  process.off('SIGINT', stop);
+  await settle('shutdown');
+  return tally.summary(o.database ?? DEFAULT_DATABASE);
 }

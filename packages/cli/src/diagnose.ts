@@ -1,10 +1,11 @@
 /**
  * What a command prints when it fails. A failure the user can fix (the configuration, a port or
- * a data directory another process holds) says what is wrong and what to do, without a stack;
- * anything else is a bug and keeps its stack.
+ * a data directory another process holds, a service that is not running) says what is wrong and
+ * what to do, without a stack; anything else is a bug and keeps its stack.
  */
 import { ProblemsError } from '@agentmeter/conventions';
 import { DataDirectoryInUseError, ListenError, RepriceError } from '@agentmeter/store';
+import { NotRunningError } from './demo.js';
 import { describeProcess, portHolder } from './holders.js';
 
 /** The settings that choose each listener's address: environment variable, then config key. */
@@ -68,7 +69,8 @@ export function describeFailure(err: unknown): string {
   if (
     err instanceof ProblemsError ||
     err instanceof RepriceError ||
-    err instanceof ServiceListenError
+    err instanceof ServiceListenError ||
+    err instanceof NotRunningError
   )
     return `${err.message}\n`;
   return `agentmeter: ${(err as Error).stack ?? err}\n`;

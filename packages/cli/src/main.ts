@@ -3,6 +3,7 @@
  * `agentmeter` — start the services, run SQL, migrate the schema, or run a demo fleet.
  */
 import { parseArgs } from 'node:util';
+import { loadConfig } from '@agentmeter/store';
 import { runDemo } from './demo.js';
 import { describeFailure } from './diagnose.js';
 import { runMigrate } from './migrate.js';
@@ -27,7 +28,7 @@ options:
   --config FILE         agentmeter.yaml (default: $AGENTMETER_CONFIG, else built-in defaults)
   --format NAME         sql: ClickHouse output format (default PrettyCompact on a terminal, else TSV)
   --url URL             sql: ClickHouse HTTP URL (default http://127.0.0.1:8123); demo: OTLP endpoint
-                        (default http://127.0.0.1:4318)
+                        (default the configured ingester, http://127.0.0.1:4318)
   --minutes N           demo: how long to send live spans (default 3)
   --rate N              demo: live spans per second (default 20)
   --backfill-hours N    demo: also send this many hours of history first (default 24)
@@ -77,13 +78,19 @@ async function main(argv: string[]): Promise<number> {
         includeSpanCosts: values['include-span-costs'] ?? false,
         includeToday: values['include-today'] ?? false,
       });
-    case 'demo':
-      return runDemo({
-        url: values.url ?? 'http://127.0.0.1:4318',
+    case 'demo': {
+      // The configuration `start` reads: its ingester, prices and database.
+      const config = loadConfig(configFile);
+      const report = await runDemo({
+        url: values.url ?? `http://${config.ingester.host}:${config.ingester.port}`,
         minutes: Number(values.minutes ?? 3),
         ratePerSecond: Number(values.rate ?? 20),
         backfillHours: Number(values['backfill-hours'] ?? 24),
+        pricingOverridesFile: config.pricing.overridesFile,
+        database: config.clickhouse.database,
       });
+      return report.accepted === report.sent ? 0 : 1;
+    }
     default:
       process.stderr.write(`unknown command '${command}'\n\n${USAGE}`);
       return 2;
