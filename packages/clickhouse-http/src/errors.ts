@@ -17,8 +17,12 @@ export const ErrorCode = {
   CANNOT_DECOMPRESS: 271,
   SUPPORT_IS_DISABLED: 344,
   INTO_OUTFILE_NOT_ALLOWED: 358,
+  SESSION_NOT_FOUND: 372,
+  SESSION_IS_LOCKED: 373,
+  INVALID_SESSION_TIMEOUT: 374,
   ACCESS_DENIED: 497,
   AUTHENTICATION_FAILED: 516,
+  USER_SESSION_LIMIT_EXCEEDED: 700,
   UNSUPPORTED_MEDIA_TYPE: 779,
   STD_EXCEPTION: 1001,
 } as const;
@@ -108,8 +112,9 @@ const STATUS_BY_TYPE: ReadonlyMap<string, number> = new Map([
   ['SOCKET_TIMEOUT', 503],
   ['CANNOT_OPEN_FILE', 503],
   ['CANNOT_SCHEDULE_TASK', 503],
-  // ClickHouse answers 500 here; 503 tells clients and proxies that a retry may succeed.
+  // ClickHouse answers 500 to these two; 503 tells clients and proxies that a retry may succeed.
   ['TOO_MANY_SIMULTANEOUS_QUERIES', 503],
+  ['USER_SESSION_LIMIT_EXCEEDED', 503],
   ['HTTP_LENGTH_REQUIRED', 411],
   ['TIMEOUT_EXCEEDED', 408],
   ['UNSUPPORTED_MEDIA_TYPE', 415],

@@ -16,8 +16,9 @@ export interface QueryRequest {
   readonly sql: string;
   /** Output format when the statement has no FORMAT clause. */
   readonly defaultFormat: string;
-  readonly database: string;
-  /** Settings from the URL; `max_execution_time` is already capped. */
+  /** Absent: the session's current database (`USE`), else `default`. */
+  readonly database: string | undefined;
+  /** The session's settings with the URL's over them; the caps are already applied. */
   readonly settings: Settings;
   /** `param_<name>` values in ClickHouse's escaped text form, by name. */
   readonly params: ReadonlyMap<string, string>;
@@ -46,6 +47,17 @@ export interface QueryResult {
 
 export interface QueryExecutor {
   readonly info: ServerInfo;
-  /** Runs one statement; failures are `ClickHouseHttpError`s. */
+  /** Runs one statement outside any session: SET and USE change nothing. Failures are `ClickHouseHttpError`s. */
   execute(request: QueryRequest): Promise<QueryResult>;
+  /** The state of one HTTP session: its settings, current database and temporary tables. */
+  openSession(): ExecutorSession;
+}
+
+export interface ExecutorSession {
+  /** What `SET` changed in this session; a request's own settings apply over them. */
+  readonly settings: Settings;
+  /** Runs one statement in the session, one at a time: SET and USE change the session. */
+  execute(request: QueryRequest): Promise<QueryResult>;
+  /** Drops the session's temporary tables. */
+  close(): void;
 }

@@ -2,6 +2,7 @@ export { startClickHouseHttpServer, type ClickHouseHttpServer } from './server.j
 export type { ClickHouseHttpServerOptions } from './options.js';
 export type { HttpUser } from './http/auth.js';
 export type {
+  ExecutorSession,
   QueryExecutor,
   QueryRequest,
   QueryResult,

@@ -1,4 +1,5 @@
 /** Server options; every default is resolved here and nowhere else. */
+import { systemClock, type Clock } from '@agentmeter/conventions';
 import type { ListenerLimits } from '@agentmeter/store';
 import type { QueryExecutor } from './executor.js';
 import type { HttpUser } from './http/auth.js';
@@ -30,6 +31,12 @@ export interface ClickHouseHttpServerOptions {
   maxConcurrentQueriesPerUser?: number;
   /** Queries one user may have waiting; more are refused at once. Default 8. */
   maxQueuedQueriesPerUser?: number;
+  /** HTTP sessions (`session_id`) open at once, all users; a new one past this is refused. Default 1000. */
+  maxSessions?: number;
+  /** Largest `session_timeout` a client may ask for (ClickHouse's `max_session_timeout`). Default 3600. */
+  maxSessionTimeoutSeconds?: number;
+  /** Expires idle sessions. Default: the system clock. */
+  clock?: Clock;
   /** How long past the execution cap a request may take (queueing, output) before it times out. Default 30. */
   requestTimeoutGraceSeconds?: number;
   /** Connection limits (see `@agentmeter/store` `listen`). Defaults 1024 connections, 10 s, 5 s. */
@@ -56,7 +63,14 @@ export interface ResolvedOptions {
   readonly limits: QueryLimits;
   readonly maxConcurrentQueriesPerUser: number;
   readonly maxQueuedQueriesPerUser: number;
+  readonly sessions: SessionLimits;
+  readonly clock: Clock;
   readonly listener: ListenerLimits;
+}
+
+export interface SessionLimits {
+  readonly maxSessions: number;
+  readonly maxTimeoutSeconds: number;
 }
 
 export function resolveOptions(options: ClickHouseHttpServerOptions): ResolvedOptions {
@@ -77,6 +91,11 @@ export function resolveOptions(options: ClickHouseHttpServerOptions): ResolvedOp
     },
     maxConcurrentQueriesPerUser: options.maxConcurrentQueriesPerUser ?? 2,
     maxQueuedQueriesPerUser: options.maxQueuedQueriesPerUser ?? 8,
+    sessions: {
+      maxSessions: options.maxSessions ?? 1000,
+      maxTimeoutSeconds: options.maxSessionTimeoutSeconds ?? 3600,
+    },
+    clock: options.clock ?? systemClock,
     listener: {
       maxConnections: options.maxConnections ?? 1024,
       headersTimeoutMs: options.headersTimeoutMs ?? 10_000,

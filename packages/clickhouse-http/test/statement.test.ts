@@ -3,7 +3,11 @@ import { bindingValue } from '../src/chdb/param-values.js';
 import { ClickHouseHttpError } from '../src/errors.js';
 import { assertReadonlyStatement, readonlySettings } from '../src/sql/policy.js';
 import { withSettings } from '../src/sql/settings-sql.js';
-import { analyseStatement } from '../src/sql/statement.js';
+import {
+  analyseStatement,
+  isTemporaryTableStatement,
+  setAssignments,
+} from '../src/sql/statement.js';
 
 const settings = new Map([['max_execution_time', '5']]);
 
@@ -18,6 +22,44 @@ function errorOf(fn: () => unknown): ClickHouseHttpError {
 }
 
 describe('statement analysis', () => {
+  it('reads the assignments of a SET, values as SQL text, DEFAULT as none', () => {
+    expect(
+      setAssignments(
+        analyseStatement(
+          "SET max_threads = 1, `format_csv_delimiter` = ';', x = -2, m = {'t': 'a'}, y = DEFAULT;",
+        ),
+      ),
+    ).toEqual([
+      { name: 'max_threads', value: '1' },
+      { name: 'format_csv_delimiter', value: "';'" },
+      { name: 'x', value: '-2' },
+      { name: 'm', value: "{'t': 'a'}" },
+      { name: 'y', value: undefined },
+    ]);
+    for (const sql of ['SET ROLE NONE', 'SET a = 1 b', 'SET a =', 'SELECT 1']) {
+      expect(setAssignments(analyseStatement(sql)), sql).toBeUndefined();
+    }
+  });
+
+  it('knows the statements about temporary tables', () => {
+    for (const sql of [
+      'CREATE TEMPORARY TABLE t (x UInt8)',
+      'create or replace temporary table t (x UInt8)',
+      'CREATE TEMPORARY VIEW v AS SELECT 1',
+      'DROP TEMPORARY TABLE IF EXISTS t',
+    ]) {
+      expect(isTemporaryTableStatement(analyseStatement(sql)), sql).toBe(true);
+    }
+    for (const sql of [
+      'CREATE TABLE t (x UInt8) ENGINE = Memory',
+      "CREATE TABLE t ENGINE = Memory AS SELECT 'TEMPORARY'",
+      'SHOW TEMPORARY TABLES',
+      'INSERT INTO t VALUES (1)',
+    ]) {
+      expect(isTemporaryTableStatement(analyseStatement(sql)), sql).toBe(false);
+    }
+  });
+
   it('refuses a second statement but accepts a trailing semicolon and comment', () => {
     expect(analyseStatement('SELECT 1; -- done\n').text).toBe('SELECT 1');
     expect(errorOf(() => analyseStatement('SELECT 1; SELECT 2')).type).toBe('SYNTAX_ERROR');

@@ -1,7 +1,8 @@
 /**
  * One HTTP request, the way ClickHouse's HTTP handler treats it: health endpoints, then
- * parameters, authentication, body, the query (URL part first, then the body), the engine's
- * answer with ClickHouse's headers, or a ClickHouse exception with its status and code.
+ * parameters, authentication, body, the query (URL part first, then the body), the session if
+ * any, the engine's answer with ClickHouse's headers, or a ClickHouse exception with its status
+ * and code.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ClickHouseHttpError, fromEngineError } from '../errors.js';
@@ -13,15 +14,19 @@ import { authenticate } from './auth.js';
 import { readBody } from './body.js';
 import { parseRequestParams } from './request-params.js';
 import { sendError, sendResult, sendText } from './respond.js';
+import type { HttpSessions } from './sessions.js';
 import { UserGate } from './user-gate.js';
 
+const utf8 = new TextDecoder('utf-8', { fatal: true });
 const HEALTH_PATHS = new Set(['/ping', '/replicas_status']);
 const METHODS = new Set(['GET', 'HEAD', 'POST']);
-const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
-export function createRequestHandler(options: ResolvedOptions): RequestHandler {
+export function createRequestHandler(
+  options: ResolvedOptions,
+  sessions: HttpSessions,
+): RequestHandler {
   const { executor } = options;
   const info = executor.info;
   const gate = new UserGate(options.maxConcurrentQueriesPerUser, options.maxQueuedQueriesPerUser);
@@ -64,23 +69,30 @@ export function createRequestHandler(options: ResolvedOptions): RequestHandler {
         maxBytes: options.maxBodyBytes,
         maxDecompressedBytes: options.maxDecompressedBodyBytes,
       });
-      const readonly =
-        principal.readonly || isGet || Number(params.settings.get('readonly') ?? 0) > 0;
-      const result = await withDeadline(options.listener.requestTimeoutMs, abort, (signal) =>
-        gate.run(principal.name, signal, () =>
-          executor.execute({
-            sql: joinQuery(params.query, body),
-            defaultFormat: params.defaultFormat,
-            database: params.database,
-            settings: withLimits(params.settings, options.limits),
-            params: params.params,
-            queryId: params.queryId,
-            user: principal.name,
-            readonly,
-            signal,
-          }),
-        ),
+      const query = { sql: joinQuery(params.query, body), params: params.params };
+      const session = params.session && sessions.acquire(principal, params.session);
+      // The URL's settings apply over the session's, the caps over both.
+      const settings = withLimits(
+        new Map([...(session?.state.settings ?? []), ...params.settings]),
+        options.limits,
       );
+      const readonly = principal.readonly || isGet || Number(settings.get('readonly') ?? 0) > 0;
+      const running = gate.run(principal.name, abort.signal, () =>
+        (session?.state ?? executor).execute({
+          sql: query.sql,
+          defaultFormat: params.defaultFormat,
+          database: params.database,
+          settings,
+          params: query.params,
+          queryId: params.queryId,
+          user: principal.name,
+          readonly,
+          signal: abort.signal,
+        }),
+      );
+      // The session is held until its query ends, past the request's deadline if need be.
+      if (session) running.then(session.release, session.release);
+      const result = await withDeadline(options.listener.requestTimeoutMs, abort, running);
       const output: QueryResult =
         result.format === 'Native'
           ? { ...result, body: nativeForClientRevision(result.body, params.clientProtocolVersion) }
@@ -142,7 +154,7 @@ function withLimits(settings: Settings, limits: QueryLimits): Settings {
 async function withDeadline<T>(
   ms: number,
   abort: AbortController,
-  run: (signal: AbortSignal) => Promise<T>,
+  running: Promise<T>,
 ): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
@@ -155,7 +167,6 @@ async function withDeadline<T>(
       reject(err);
     }, ms);
   });
-  const running = run(abort.signal);
   running.catch(() => {});
   try {
     return await Promise.race([running, deadline]);

@@ -9,7 +9,8 @@ import { ClickHouseHttpError } from '../errors.js';
 export interface RequestParams {
   /** The URL `query` parameter; the body, if any, follows it. */
   readonly query: string | undefined;
-  readonly database: string;
+  /** Absent: the session's current database, else `default`. */
+  readonly database: string | undefined;
   readonly defaultFormat: string;
   readonly queryId: string;
   readonly settings: ReadonlyMap<string, string>;
@@ -19,6 +20,18 @@ export interface RequestParams {
   /** `enable_http_compression`: the response may be compressed if the client accepts it. */
   readonly compressResponse: boolean;
   readonly compressionLevel: number | undefined;
+  /** `session_id` and its companions; absent without `session_id`. */
+  readonly session: SessionParams | undefined;
+}
+
+export interface SessionParams {
+  readonly id: string;
+  /** `session_timeout` in seconds, when given. */
+  readonly timeoutSeconds: number | undefined;
+  /** `session_check=1`: the session must exist already. */
+  readonly check: boolean;
+  /** `close_session=1`: the session ends with this request. */
+  readonly close: boolean;
 }
 
 /** Parameters the protocol consumes or ignores; they are not settings. */
@@ -60,7 +73,7 @@ const HTTP_HANDLER_SETTINGS = new Set([
   'add_http_cors_header',
 ]);
 
-const PARAM_PREFIX = 'param_';
+export const PARAM_PREFIX = 'param_';
 
 export function parseRequestParams(url: URL, headers: IncomingHttpHeaders): RequestParams {
   const search = url.searchParams;
@@ -79,7 +92,7 @@ export function parseRequestParams(url: URL, headers: IncomingHttpHeaders): Requ
   }
   return {
     query: search.get('query') ?? undefined,
-    database: header(headers, 'x-clickhouse-database') || search.get('database') || 'default',
+    database: header(headers, 'x-clickhouse-database') || search.get('database') || undefined,
     defaultFormat:
       header(headers, 'x-clickhouse-format') || search.get('default_format') || 'TabSeparated',
     queryId: search.get('query_id') || header(headers, 'x-clickhouse-query-id') || randomUUID(),
@@ -88,6 +101,26 @@ export function parseRequestParams(url: URL, headers: IncomingHttpHeaders): Requ
     clientProtocolVersion: unsignedParam(search, 'client_protocol_version') ?? 0,
     compressResponse: isTrue(search.get('enable_http_compression')),
     compressionLevel: unsignedParam(search, 'http_zlib_compression_level'),
+    session: sessionParams(search),
+  };
+}
+
+/** As in ClickHouse, the companions of `session_id` mean nothing without it (the npm client always sends `session_timeout`). */
+function sessionParams(search: URLSearchParams): SessionParams | undefined {
+  const id = search.get('session_id');
+  if (!id) return undefined;
+  const timeout = search.get('session_timeout');
+  if (timeout !== null && !/^\d+$/.test(timeout)) {
+    throw ClickHouseHttpError.of(
+      'INVALID_SESSION_TIMEOUT',
+      `Invalid session timeout: '${timeout}'`,
+    );
+  }
+  return {
+    id,
+    timeoutSeconds: timeout === null ? undefined : Number(timeout),
+    check: search.get('session_check') === '1',
+    close: isTrue(search.get('close_session')),
   };
 }
 
@@ -105,7 +138,6 @@ function refuseUnsupported(search: URLSearchParams): void {
   for (const [name, what] of unsupported) {
     if (isTrue(search.get(name))) throw notSupported(what);
   }
-  if (search.get('session_id')) throw notSupported('HTTP sessions (session_id)');
   if (search.get('role')) throw notSupported('roles (role)');
 }
 

@@ -5,7 +5,7 @@
  * covered by it at all; this module closes those gaps by looking at the tokens.
  */
 import { ClickHouseHttpError } from '../errors.js';
-import { isWord, type DepthToken, type Statement } from './statement.js';
+import { isTemporaryTableStatement, isWord, type DepthToken, type Statement } from './statement.js';
 import type { Settings } from './settings-sql.js';
 
 /** Settings a read-only user may not assign anywhere in a statement (they lift the restrictions). */
@@ -68,6 +68,14 @@ export function assertRunnableOverHttp(statement: Statement): void {
 export function assertReadonlyStatement(statement: Statement, user: string): void {
   const { tokens } = statement;
   if (statement.kind === 'insert' || statement.kind === 'other') {
+    // The engine allows temporary tables in readonly = 2 only, which also lets url() and remote()
+    // run; and a table's rows would outlive the query's memory cap.
+    if (isTemporaryTableStatement(statement)) {
+      throw ClickHouseHttpError.of(
+        'READONLY',
+        `${user}: Cannot execute query in readonly mode: temporary tables need a user that may write`,
+      );
+    }
     const first = tokens[0]!;
     if (first.kind === 'word' && CHANGING_STATEMENTS.has(first.text.toUpperCase()))
       throw readonlyError(user);

@@ -41,6 +41,37 @@ export function isWord(token: Token | undefined, word: string): boolean {
   return token?.kind === 'word' && token.text.toUpperCase() === word;
 }
 
+export interface Assignment {
+  readonly name: string;
+  /** The value's SQL text; `undefined` for `DEFAULT`. */
+  readonly value: string | undefined;
+}
+
+/** The assignments of `SET name = value[, ...]`; `undefined` for another SET (`SET ROLE ...`). */
+export function setAssignments(statement: Statement): Assignment[] | undefined {
+  const { tokens, text } = statement;
+  const { spans, end } = assignmentList(tokens, 1);
+  if (statement.kind !== 'set' || spans.length === 0 || end !== tokens.length) return undefined;
+  const base = tokens[0]!.start;
+  return spans.map(({ name, first, last }) => ({
+    name: name.text,
+    value:
+      first === last && isWord(first, 'DEFAULT')
+        ? undefined
+        : text.slice(first.start - base, last.end - base),
+  }));
+}
+
+/**
+ * A statement about temporary tables or views (`CREATE [OR REPLACE] TEMPORARY TABLE`,
+ * `DROP|TRUNCATE|ALTER TEMPORARY TABLE`): TEMPORARY is among its first four words.
+ */
+export function isTemporaryTableStatement(statement: Statement): boolean {
+  return (
+    statement.kind === 'other' && statement.tokens.slice(0, 4).some((t) => isWord(t, 'TEMPORARY'))
+  );
+}
+
 export function analyseStatement(sql: string): Statement {
   const { tokens, dataFollows } = scan(sql);
   const first = tokens[0];
@@ -131,7 +162,7 @@ function settingsInsertion(
   for (let i = tokens.length - 1; i >= 0; i--) {
     const token = tokens[i]!;
     if (token.depth !== 0 || !isWord(token, 'SETTINGS')) continue;
-    const end = settingsClauseEnd(tokens, i + 1);
+    const { end } = assignmentList(tokens, i + 1);
     const endsStatement = end === tokens.length || end === formatIndex;
     if (end > i + 1 && endsStatement) return { at: tokens[end - 1]!.end, mode: 'extend' };
     break;
@@ -139,19 +170,35 @@ function settingsInsertion(
   return { at: last.end, mode: 'append' };
 }
 
-/** Index just past `name = value [, name = value ...]` starting at `from`. */
-function settingsClauseEnd(tokens: readonly DepthToken[], from: number): number {
+interface AssignmentSpan {
+  readonly name: DepthToken;
+  /** First and last token of the value. */
+  readonly first: DepthToken;
+  readonly last: DepthToken;
+}
+
+/** `name = value [, name = value ...]` starting at `from`, and the index just past it. */
+function assignmentList(
+  tokens: readonly DepthToken[],
+  from: number,
+): { spans: AssignmentSpan[]; end: number } {
+  const spans: AssignmentSpan[] = [];
   let i = from;
   for (;;) {
     const name = tokens[i];
     const eq = tokens[i + 1];
-    if (!name || (name.kind !== 'word' && name.kind !== 'quoted') || eq?.text !== '=') return i;
+    if (!name || (name.kind !== 'word' && name.kind !== 'quoted') || eq?.text !== '=') {
+      return { spans, end: i };
+    }
     let v = i + 2;
-    const value = tokens[v];
-    if (!value) return i;
-    if (value.kind === 'punct' && (value.text === '-' || value.text === '+')) v++;
+    const first = tokens[v];
+    if (!first) return { spans, end: i };
+    if (first.kind === 'punct' && (first.text === '-' || first.text === '+')) v++;
     v = OPENING.has(tokens[v]?.text ?? '') ? matchingClose(tokens, v) + 1 : v + 1;
-    if (tokens[v]?.text !== ',') return v;
+    const last = tokens[v - 1];
+    if (!last) return { spans, end: i };
+    spans.push({ name, first, last });
+    if (tokens[v]?.text !== ',') return { spans, end: v };
     i = v + 1;
   }
 }
