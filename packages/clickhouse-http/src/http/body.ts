@@ -16,12 +16,6 @@ export interface BodyLimits {
 export async function readBody(req: IncomingMessage, limits: BodyLimits): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > limits.maxBytes) throw tooLarge('request body', limits.maxBytes);
-  if ((req.headers['content-type'] ?? '').startsWith('multipart/form-data')) {
-    throw ClickHouseHttpError.of(
-      'NOT_IMPLEMENTED',
-      "multipart/form-data requests (external tables, multipart parameters) are not supported by agentmeter's ClickHouse HTTP interface",
-    );
-  }
   const decoder = decoderFor(req.headers['content-encoding']);
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];

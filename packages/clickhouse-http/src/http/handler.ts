@@ -13,11 +13,11 @@ import type { Settings } from '../sql/settings-sql.js';
 import { authenticate } from './auth.js';
 import { readBody } from './body.js';
 import { parseRequestParams } from './request-params.js';
+import { requestQuery } from './request-query.js';
 import { sendError, sendResult, sendText } from './respond.js';
 import type { HttpSessions } from './sessions.js';
 import { UserGate } from './user-gate.js';
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
 const HEALTH_PATHS = new Set(['/ping', '/replicas_status']);
 const METHODS = new Set(['GET', 'HEAD', 'POST']);
 
@@ -69,7 +69,7 @@ export function createRequestHandler(
         maxBytes: options.maxBodyBytes,
         maxDecompressedBytes: options.maxDecompressedBodyBytes,
       });
-      const query = { sql: joinQuery(params.query, body), params: params.params };
+      const query = requestQuery(params.query, params.params, req.headers['content-type'], body);
       const session = params.session && sessions.acquire(principal, params.session);
       // The URL's settings apply over the session's, the caps over both.
       const settings = withLimits(
@@ -109,20 +109,6 @@ export function createRequestHandler(
   return (req, res) => {
     handle(req, res).catch((err: unknown) => res.destroy(err instanceof Error ? err : undefined));
   };
-}
-
-/** ClickHouse's rule: the `query` parameter, a line break, then the body. */
-function joinQuery(query: string | undefined, body: Buffer): string {
-  let text: string;
-  try {
-    text = utf8.decode(body);
-  } catch {
-    throw ClickHouseHttpError.of(
-      'NOT_IMPLEMENTED',
-      'The request body is not UTF-8 text. The embedded engine takes queries and inline INSERT data as text: send data in a text format (JSONEachRow, CSV, TabSeparated, Values)',
-    );
-  }
-  return query ? `${query}\n${text}` : text;
 }
 
 /**
