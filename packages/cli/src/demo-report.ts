@@ -5,6 +5,7 @@
  */
 import type { PriceCallInput, PriceCatalog } from '@agentmeter/pricing';
 import type { Clock } from '@agentmeter/conventions';
+import { Tables } from '@agentmeter/schema';
 import type { DemoExporter } from './demo-exporter.js';
 
 /** Where the demo writes: stdout, or a test's capture. */
@@ -88,7 +89,7 @@ export class DemoTally {
     };
     const unpriced =
       report.unpriced > 0 ? `; ${n(report.unpriced)} calls have no catalog price` : '';
-    const query = `SELECT service_name, count() AS spans, round(sum(cost_usd), 2) AS usd FROM ${database}.llm_spans GROUP BY service_name ORDER BY usd DESC`;
+    const query = `SELECT service_name, count() AS spans, round(sum(cost_usd), 2) AS usd FROM ${database}.${Tables.SPANS} GROUP BY service_name ORDER BY usd DESC`;
     this.out.write(
       (this.drawn ? '\n' : '') +
         `demo: done in ${duration(report.durationMs)}: ${n(report.sent)} spans sent, ${n(report.accepted)} accepted, ${n(report.rejected)} rejected\n` +

@@ -4,26 +4,25 @@
  * what to do, without a stack; anything else is a bug and keeps its stack.
  */
 import { ProblemsError } from '@agentmeter/conventions';
-import { DataDirectoryInUseError, ListenError, RepriceError } from '@agentmeter/store';
+import {
+  DataDirectoryInUseError,
+  describeSetting,
+  ListenError,
+  RepriceError,
+} from '@agentmeter/store';
 import { NotRunningError } from './demo.js';
 import { describeProcess, portHolder } from './holders.js';
 
 /** The settings that choose each listener's address: environment variable, then config key. */
 const LISTENER_SETTINGS = {
-  otlp: {
-    host: ['AGENTMETER_OTLP_HOST', 'ingester.host'],
-    port: ['AGENTMETER_OTLP_PORT', 'ingester.port'],
-  },
-  clickhouseHttp: {
-    host: ['AGENTMETER_CLICKHOUSE_HTTP_HOST', 'clickhouseHttp.host'],
-    port: ['AGENTMETER_CLICKHOUSE_HTTP_PORT', 'clickhouseHttp.port'],
-  },
+  otlp: { host: 'ingester.host', port: 'ingester.port' },
+  clickhouseHttp: { host: 'clickhouseHttp.host', port: 'clickhouseHttp.port' },
 } as const;
 
 export type ListenerName = keyof typeof LISTENER_SETTINGS;
 
 /** Where the embedded engine's data directory is set. */
-const DATA_DIR_SETTING = ['AGENTMETER_DATA_DIR', 'clickhouse.dataPath'] as const;
+const DATA_DIR_SETTING = 'clickhouse.dataPath';
 
 /** One of `start`'s listeners could not take its address; the message names the setting. */
 export class ServiceListenError extends Error {
@@ -39,8 +38,8 @@ export class ServiceListenError extends Error {
     super(
       cause.addressInUse
         ? `the ${cause.what} cannot listen on ${cause.host}:${cause.port}: ${holder ?? 'another program (or another agentmeter)'} listens there.\n` +
-            `  Stop it, or set ${setting(port)} to a free port.`
-        : `${cause.message}\n  Set ${host[0]} and ${port[0]} (${host[1]} and ${port[1]} in the config file) to an address agentmeter may listen on.`,
+            `  Stop it, or set ${describeSetting(port)} to a free port.`
+        : `${cause.message}\n  Set ${describeSetting(host)} and ${describeSetting(port)} to an address agentmeter may listen on.`,
       { cause },
     );
   }
@@ -64,7 +63,7 @@ export function describeFailure(err: unknown): string {
   if (err instanceof DataDirectoryInUseError)
     return (
       `the data directory ${err.dataPath} is in use by another agentmeter (or chdb process): ${describeProcess(err.pid)}.\n` +
-      `  Stop it, or set ${setting(DATA_DIR_SETTING)} to another directory.\n`
+      `  Stop it, or set ${describeSetting(DATA_DIR_SETTING)} to another directory.\n`
     );
   if (
     err instanceof ProblemsError ||
@@ -74,8 +73,4 @@ export function describeFailure(err: unknown): string {
   )
     return `${err.message}\n`;
   return `agentmeter: ${(err as Error).stack ?? err}\n`;
-}
-
-function setting([env, key]: readonly [string, string]): string {
-  return `${env} (${key} in the config file)`;
 }

@@ -170,31 +170,36 @@ export class ConfigError extends ProblemsError<'AGENTMETER_CONFIG_INVALID'> {
   }
 }
 
-/** Environment variables that override the file, and where they land. */
-const ENV_OVERRIDES: readonly [
-  string,
-  (c: Record<string, Record<string, unknown>>, v: string) => void,
-][] = [
-  ['CLICKHOUSE_URL', (c, v) => (section(c, 'clickhouse').url = v)],
-  ['CLICKHOUSE_USER', (c, v) => (section(c, 'clickhouse').username = v)],
-  ['CLICKHOUSE_PASSWORD', (c, v) => (section(c, 'clickhouse').password = v)],
-  ['CLICKHOUSE_DATABASE', (c, v) => (section(c, 'clickhouse').database = v)],
-  ['CLICKHOUSE_CLUSTER', (c, v) => (section(c, 'clickhouse').cluster = v)],
-  ['AGENTMETER_DATA_DIR', (c, v) => (section(c, 'clickhouse').dataPath = v)],
-  ['AGENTMETER_PRICING_OVERRIDES', (c, v) => (section(c, 'pricing').overridesFile = v)],
-  ['AGENTMETER_OTLP_HOST', (c, v) => (section(c, 'ingester').host = v)],
-  ['AGENTMETER_OTLP_PORT', (c, v) => (section(c, 'ingester').port = Number(v))],
+/** Environment variables that override the file, each with the config key it sets. */
+export const ENV_SETTINGS: readonly { env: string; key: string; parse?: (v: string) => unknown }[] =
   [
-    'AGENTMETER_API_KEYS',
-    (c, v) =>
-      (section(c, 'ingester').apiKeys = v
-        .split(',')
-        .map((k) => k.trim())
-        .filter(Boolean)),
-  ],
-  ['AGENTMETER_CLICKHOUSE_HTTP_HOST', (c, v) => (section(c, 'clickhouseHttp').host = v)],
-  ['AGENTMETER_CLICKHOUSE_HTTP_PORT', (c, v) => (section(c, 'clickhouseHttp').port = Number(v))],
-];
+    { env: 'CLICKHOUSE_URL', key: 'clickhouse.url' },
+    { env: 'CLICKHOUSE_USER', key: 'clickhouse.username' },
+    { env: 'CLICKHOUSE_PASSWORD', key: 'clickhouse.password' },
+    { env: 'CLICKHOUSE_DATABASE', key: 'clickhouse.database' },
+    { env: 'CLICKHOUSE_CLUSTER', key: 'clickhouse.cluster' },
+    { env: 'AGENTMETER_DATA_DIR', key: 'clickhouse.dataPath' },
+    { env: 'AGENTMETER_PRICING_OVERRIDES', key: 'pricing.overridesFile' },
+    { env: 'AGENTMETER_OTLP_HOST', key: 'ingester.host' },
+    { env: 'AGENTMETER_OTLP_PORT', key: 'ingester.port', parse: Number },
+    {
+      env: 'AGENTMETER_API_KEYS',
+      key: 'ingester.apiKeys',
+      parse: (v) =>
+        v
+          .split(',')
+          .map((k) => k.trim())
+          .filter(Boolean),
+    },
+    { env: 'AGENTMETER_CLICKHOUSE_HTTP_HOST', key: 'clickhouseHttp.host' },
+    { env: 'AGENTMETER_CLICKHOUSE_HTTP_PORT', key: 'clickhouseHttp.port', parse: Number },
+  ];
+
+/** `AGENTMETER_OTLP_PORT (ingester.port in the config file)`: how a user changes a setting. */
+export function describeSetting(key: string): string {
+  const env = ENV_SETTINGS.find((s) => s.key === key)?.env;
+  return env ? `${env} (${key} in the config file)` : `${key} in the config file`;
+}
 
 function section(c: Record<string, Record<string, unknown>>, key: string): Record<string, unknown> {
   return (c[key] ??= {});
@@ -228,9 +233,11 @@ export function loadConfig(
     }
     raw = (parsed ?? {}) as typeof raw;
   }
-  for (const [name, apply] of ENV_OVERRIDES) {
+  for (const { env: name, key, parse } of ENV_SETTINGS) {
     const value = env[name];
-    if (value !== undefined && value !== '') apply(raw, value);
+    if (value === undefined || value === '') continue;
+    const [sectionName, field] = key.split('.') as [string, string];
+    section(raw, sectionName)[field] = parse ? parse(value) : value;
   }
   return parseConfig(raw, source);
 }
