@@ -66,6 +66,8 @@ export async function startServices(config: AgentmeterConfig): Promise<Services>
         maxConnections: h.maxConnections,
         headersTimeoutMs: h.headersTimeoutMs,
         keepAliveTimeoutMs: h.keepAliveTimeoutMs,
+        maxSessions: h.maxSessions,
+        maxSessionTimeoutSeconds: h.maxSessionTimeoutSeconds,
       }).catch(listenerFailed('clickhouseHttp'));
       listeners.push(() => http.close(config.shutdownTimeoutMs));
       clickhouseUrl = http.url;
