@@ -99,7 +99,7 @@ function lockHolder(dataPath: string): number | undefined {
 
 /** Runs a query and returns its rows as objects (JSONEachRow). */
 export async function queryRows<T = Record<string, unknown>>(
-  client: ClickHouseClient,
+  client: Pick<ClickHouseClient, 'query'>,
   query: string,
   params?: Record<string, unknown>,
 ): Promise<T[]> {
