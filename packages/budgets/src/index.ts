@@ -50,4 +50,9 @@ export type {
   SpendDecision,
   SpendGuard,
 } from './guards.js';
-export { ROLLUP_COLUMN } from './clickhouse-spend-sql.js';
+export {
+  ROLLUP_COLUMN,
+  spendStatement,
+  type SpendGroup,
+  type SpendStatement,
+} from './clickhouse-spend-sql.js';

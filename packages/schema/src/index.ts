@@ -10,10 +10,12 @@ export {
   DEFAULT_DATABASE,
   DEFAULT_RETENTION,
   Tables,
+  MEASURES,
   viewName,
   retentionTargets,
   rollupFromSpansInsert,
   migrationsTable,
+  type Measure,
   type RetentionDays,
   type SchemaOptions,
 } from './tables.js';
