@@ -2,7 +2,7 @@
  * API-key authentication of the OTLP receiver and, with the same keys, of the ClickHouse
  * interface (its own process: one embedded engine per process).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startProduct, type Running } from './helpers.js';
 
 let product: Running;
@@ -71,5 +71,40 @@ describe('ClickHouse interface with API keys configured', () => {
 
   it('keeps /ping open for probes', async () => {
     expect((await fetch(`${product.clickhouseUrl}/ping`)).status).toBe(200);
+  });
+});
+
+describe('access events', () => {
+  it('records every refused request of both listeners, with the claimed user and never the key', async () => {
+    const wrong = `Basic ${Buffer.from('mallory:not-the-key-0123456789').toString('base64')}`;
+    await fetch(`${product.clickhouseUrl}/?query=SELECT+1`, { headers: { Authorization: wrong } });
+    await post({ Authorization: 'Bearer not-the-key-0123456789' });
+    await vi.waitFor(
+      async () => {
+        const rows = await product.rows<Record<string, string>>(
+          `SELECT listener, event, user, method, path, count() AS n FROM agentmeter.access_events
+           GROUP BY listener, event, user, method, path ORDER BY listener, user`,
+        );
+        expect(rows).toEqual(
+          expect.arrayContaining([
+            {
+              listener: 'clickhouse-http',
+              event: 'auth_failed',
+              user: 'mallory',
+              method: 'GET',
+              path: '/',
+              n: 1,
+            },
+            expect.objectContaining({ listener: 'otlp', event: 'auth_failed', path: '/v1/traces' }),
+          ]),
+        );
+      },
+      { timeout: 10_000 },
+    );
+    const [leak] = await product.rows<{ n: number }>(
+      `SELECT count() AS n FROM agentmeter.access_events
+       WHERE user LIKE '%not-the-key%' OR path LIKE '%key%'`,
+    );
+    expect(leak!.n).toBe(0);
   });
 });

@@ -6,7 +6,14 @@
 import { openChdbExecutor, startClickHouseHttpServer } from '@agentmeter/clickhouse-http';
 import { startIngester } from '@agentmeter/ingester';
 import { loadPricing, type PriceCatalog } from '@agentmeter/pricing';
-import { migrate, openStore, type AgentmeterConfig, type Store } from '@agentmeter/store';
+import {
+  AccessLog,
+  migrate,
+  openStore,
+  type AccessEvent,
+  type AgentmeterConfig,
+  type Store,
+} from '@agentmeter/store';
 import { listenerFailed } from './diagnose.js';
 
 export interface Services {
@@ -36,7 +43,15 @@ export async function startServices(config: AgentmeterConfig): Promise<Services>
       cluster: config.clickhouse.cluster,
       retention: config.retentionDays,
     });
-    const ingester = await startIngester(store.client, config, pricing).catch(
+    // Refused credentials and rate-limited requests of every listener, for rules and dashboards.
+    const accessLog = new AccessLog({
+      client: store.client,
+      database: config.clickhouse.database,
+      onError: (e) => console.warn('agentmeter: access log insert failed:', e),
+    });
+    closers.unshift(() => accessLog.flush());
+    const onAccessRefused = (e: AccessEvent) => accessLog.record(e);
+    const ingester = await startIngester(store.client, config, pricing, onAccessRefused).catch(
       listenerFailed('otlp'),
     );
     listeners.push(() => ingester.close());
@@ -68,6 +83,7 @@ export async function startServices(config: AgentmeterConfig): Promise<Services>
         keepAliveTimeoutMs: h.keepAliveTimeoutMs,
         maxSessions: h.maxSessions,
         maxSessionTimeoutSeconds: h.maxSessionTimeoutSeconds,
+        onAccessRefused,
       }).catch(listenerFailed('clickhouseHttp'));
       listeners.push(() => http.close(config.shutdownTimeoutMs));
       clickhouseUrl = http.url;

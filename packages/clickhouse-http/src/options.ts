@@ -9,6 +9,8 @@ const MiB = 1024 * 1024;
 export interface ClickHouseHttpServerOptions {
   /** Runs the queries; the server does not close it. */
   executor: QueryExecutor;
+  /** Told of refused credentials and rate-limited requests (the access log). */
+  onAccessRefused?: ListenerLimits['onAccessRefused'];
   /** Default `127.0.0.1`. */
   host?: string;
   /** Default 8123; 0 picks a free port. */
@@ -102,6 +104,7 @@ export function resolveOptions(options: ClickHouseHttpServerOptions): ResolvedOp
       keepAliveTimeoutMs: options.keepAliveTimeoutMs ?? 5_000,
       requestTimeoutMs:
         (maxExecutionTimeSeconds + (options.requestTimeoutGraceSeconds ?? 30)) * 1000,
+      onAccessRefused: options.onAccessRefused,
     },
   };
 }

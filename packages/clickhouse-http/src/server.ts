@@ -26,6 +26,7 @@ export async function startClickHouseHttpServer(
     resolved.port,
     resolved.listener,
     createRequestHandler(resolved, sessions),
+    'clickhouse-http',
   );
   return {
     url: listener.url,

@@ -3,7 +3,7 @@
  * from the deployment config. `agentmeter start` runs this; tests and benchmarks do too.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
-import type { AgentmeterConfig } from '@agentmeter/store';
+import type { AccessEvent, AgentmeterConfig } from '@agentmeter/store';
 import type { SpanPricer } from './normalise.js';
 import { Pipeline } from './pipeline.js';
 import { startReceiver } from './receiver.js';
@@ -22,6 +22,8 @@ export async function startIngester(
   client: ClickHouseClient,
   config: Pick<AgentmeterConfig, 'ingester' | 'clickhouse' | 'retentionDays' | 'shutdownTimeoutMs'>,
   pricer?: SpanPricer,
+  /** Told of refused credentials and rate-limited requests (the access log). */
+  onAccessRefused?: (e: AccessEvent) => void,
 ): Promise<Ingester> {
   const c = config.ingester;
   const pipeline = await Pipeline.create(client, {
@@ -46,6 +48,7 @@ export async function startIngester(
     keepAliveTimeoutMs: c.keepAliveTimeoutMs,
     maxBytes: c.maxBodyBytes,
     maxDecompressedBytes: c.maxDecompressedBytes,
+    onAccessRefused,
   });
   return {
     url: receiver.url,

@@ -149,6 +149,7 @@ export async function startReceiver(
           respond(res, 500, statusBody('json', 13, `internal error: ${(err as Error).message}`));
       });
     },
+    'otlp',
   );
   return { url: listener.url, port: listener.port, close: (ms) => listener.close(ms) };
 }

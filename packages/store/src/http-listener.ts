@@ -9,6 +9,7 @@
  */
 import { createServer, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { accessEventOf, type AccessEvent } from './access-log.js';
 
 export interface ListenerLimits {
   maxConnections: number;
@@ -16,6 +17,8 @@ export interface ListenerLimits {
   keepAliveTimeoutMs: number;
   /** Receiving a whole request may take at most this long. */
   requestTimeoutMs: number;
+  /** Told of every answer that refused credentials or rate-limited (401, 403, 429). */
+  onAccessRefused?: ((e: AccessEvent) => void) | undefined;
 }
 
 export interface Listener {
@@ -65,6 +68,8 @@ export async function listen(
   port: number,
   limits: ListenerLimits,
   handler: RequestListener,
+  /** Short name in access events: `otlp`, `clickhouse-http`, `alerting`. */
+  listenerName: string = what,
 ): Promise<Listener> {
   const active = new Set<ServerResponse>();
   /** Connections that have not yet delivered a request, and the timer that closes them. */
@@ -79,6 +84,13 @@ export async function listen(
         awaitingFirstRequest.delete(req.socket);
       }
       active.add(res);
+      const onAccess = limits.onAccessRefused;
+      if (onAccess) {
+        res.once('finish', () => {
+          const e = accessEventOf(listenerName, req, res.statusCode, Date.now());
+          if (e) onAccess(e);
+        });
+      }
       res.once('close', () => {
         active.delete(res);
         if (closing) server.closeIdleConnections();

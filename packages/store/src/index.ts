@@ -12,3 +12,4 @@ export {
   type RepriceReport,
   type DayReport,
 } from './reprice.js';
+export * from './access-log.js';
