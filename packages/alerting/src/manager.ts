@@ -88,6 +88,8 @@ export class RuleManager<R extends ManagedRule> {
   private readonly running = new Map<string, Promise<void>>();
   private readonly resolvedRetentionMs: number;
   private stopped = true;
+  /** Counters for `/metrics`. */
+  readonly counters = { evaluations: 0, evaluationFailures: 0, evaluationSeconds: 0 };
 
   constructor(private readonly o: RuleManagerOptions<R>) {
     this.rules = [...o.rules];
@@ -148,9 +150,13 @@ export class RuleManager<R extends ManagedRule> {
       } catch (error) {
         evaluation = { ok: false, error: error instanceof Error ? error.message : String(error) };
       }
+      const ms = performance.now() - started;
+      this.counters.evaluations++;
+      this.counters.evaluationSeconds += ms / 1000;
+      if (!evaluation.ok) this.counters.evaluationFailures++;
       this.health.set(rule.id, {
         lastEvaluation: now,
-        evaluationMs: performance.now() - started,
+        evaluationMs: ms,
         health: evaluation.ok ? 'ok' : 'err',
         lastError: evaluation.ok ? '' : evaluation.error,
       });

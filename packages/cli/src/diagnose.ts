@@ -10,6 +10,7 @@ import {
   ListenError,
   RepriceError,
 } from '@agentmeter/store';
+import { AlertsCommandError } from './alerts-command.js';
 import { NotRunningError } from './demo.js';
 import { describeProcess, portHolder } from './holders.js';
 
@@ -69,7 +70,8 @@ export function describeFailure(err: unknown): string {
     err instanceof ProblemsError ||
     err instanceof RepriceError ||
     err instanceof ServiceListenError ||
-    err instanceof NotRunningError
+    err instanceof NotRunningError ||
+    err instanceof AlertsCommandError
   )
     return `${err.message}\n`;
   return `agentmeter: ${(err as Error).stack ?? err}\n`;

@@ -4,6 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { loadConfig } from '@agentmeter/store';
+import { runAlerts } from './alerts-command.js';
 import { runDemo } from './demo.js';
 import { describeFailure } from './diagnose.js';
 import { runMigrate } from './migrate.js';
@@ -20,6 +21,9 @@ commands:
                         or the engine directly when nothing is running)
   migrate               create or upgrade the schema and exit
   demo                  send a simulated agent fleet's spans to a running ingester
+  alerts [list|ack FP|resolve FP|test-send NAME]
+                        the running alerting service's alerts: list them (--all: resolved too),
+                        acknowledge or resolve one (--by, --comment), test a contact point
   reprice --since DATE  recompute stored spans' costs with the current price catalog and rebuild
                         the rollups of those days exactly (not while \`start\` runs on the same
                         embedded data directory); see docs/schema.md "Repricing history"
@@ -36,6 +40,10 @@ options:
   --dry-run             reprice: print per day what would change, write nothing
   --include-span-costs  reprice: also reprice spans whose emitter sent a cost
   --include-today       reprice: allow today (only when no spans for today are arriving)
+  --by NAME, --comment TEXT
+                        alerts ack/resolve: who acts and why (default: $USER)
+  --all                 alerts list: include recently resolved alerts
+  --api-key KEY         alerts: an API key of the alerting API (default: $AGENTMETER_ALERTING_API_KEY)
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -54,6 +62,10 @@ async function main(argv: string[]): Promise<number> {
       'dry-run': { type: 'boolean' },
       'include-span-costs': { type: 'boolean' },
       'include-today': { type: 'boolean' },
+      by: { type: 'string' },
+      comment: { type: 'string' },
+      all: { type: 'boolean' },
+      'api-key': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -90,6 +102,17 @@ async function main(argv: string[]): Promise<number> {
         database: config.clickhouse.database,
       });
       return report.accepted === report.sent ? 0 : 1;
+    }
+    case 'alerts': {
+      const config = loadConfig(configFile);
+      return runAlerts(rest, {
+        url: values.url ?? `http://${config.alerting.host}:${config.alerting.port}`,
+        apiKey: values['api-key'] ?? process.env['AGENTMETER_ALERTING_API_KEY'],
+        by: values.by ?? process.env['USER'] ?? 'cli',
+        comment: values.comment ?? '',
+        all: values.all ?? false,
+        out: process.stdout,
+      });
     }
     default:
       process.stderr.write(`unknown command '${command}'\n\n${USAGE}`);

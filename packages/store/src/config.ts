@@ -126,6 +126,39 @@ export const ConfigSchema = z
       })
       .strict()
       .prefault({}),
+    /** The alerting service (docs/alerting.md): rules, notifications, its API. */
+    alerting: z
+      .object({
+        enabled: z.boolean().default(true),
+        host: z.string().default('127.0.0.1'),
+        port: z.number().int().min(0).max(65535).default(9095),
+        /** Rule files (Prometheus rule-group shape); none: the default rule pack. */
+        ruleFiles: z.array(z.string()).default([]),
+        /** Contact points and notification policies (Grafana provisioning format). */
+        notificationFiles: z.array(z.string()).default([]),
+        /** The API's base URL as receivers reach it (links in notifications). */
+        externalUrl: z.string().url().optional(),
+        /** API keys and what they may do: `read` (alerts, rules, stats), `write` (acknowledge, resolve, rule changes, test sends). */
+        apiKeys: z
+          .array(
+            z
+              .object({
+                key: z.string().min(8),
+                scopes: z
+                  .array(z.enum(['read', 'write']))
+                  .min(1)
+                  .default(['read']),
+              })
+              .strict(),
+          )
+          .default([]),
+        /** Requests per second per client address (a burst of twice that is allowed). */
+        rateLimitPerSecond: positiveInt.default(20),
+        maxBodyBytes: positiveInt.default(1024 * 1024),
+        ...listenerLimits,
+      })
+      .strict()
+      .prefault({}),
     /** How long a stop (SIGTERM) may take: in-flight requests finish, then connections are closed. */
     shutdownTimeoutMs: positiveInt.default(10_000),
   })
@@ -142,6 +175,19 @@ export const ConfigSchema = z
         code: 'custom',
         path: ['clickhouseHttp', 'host'],
         message: `the ClickHouse interface listens on ${http.host}, beyond this machine, with no credentials: set clickhouseHttp.users or AGENTMETER_API_KEYS, or listen on 127.0.0.1`,
+      });
+    }
+    const a = c.alerting;
+    if (
+      a.enabled &&
+      !isLoopback(a.host) &&
+      a.apiKeys.length === 0 &&
+      c.ingester.apiKeys.length === 0
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['alerting', 'host'],
+        message: `the alerting API listens on ${a.host}, beyond this machine, with no API keys: set alerting.apiKeys or AGENTMETER_API_KEYS, or listen on 127.0.0.1`,
       });
     }
   })
@@ -170,6 +216,13 @@ export class ConfigError extends ProblemsError<'AGENTMETER_CONFIG_INVALID'> {
   }
 }
 
+/** A comma-separated list. */
+const list = (v: string): string[] =>
+  v
+    .split(',')
+    .map((k) => k.trim())
+    .filter(Boolean);
+
 /** Environment variables that override the file, each with the config key it sets. */
 export const ENV_SETTINGS: readonly { env: string; key: string; parse?: (v: string) => unknown }[] =
   [
@@ -182,17 +235,13 @@ export const ENV_SETTINGS: readonly { env: string; key: string; parse?: (v: stri
     { env: 'AGENTMETER_PRICING_OVERRIDES', key: 'pricing.overridesFile' },
     { env: 'AGENTMETER_OTLP_HOST', key: 'ingester.host' },
     { env: 'AGENTMETER_OTLP_PORT', key: 'ingester.port', parse: Number },
-    {
-      env: 'AGENTMETER_API_KEYS',
-      key: 'ingester.apiKeys',
-      parse: (v) =>
-        v
-          .split(',')
-          .map((k) => k.trim())
-          .filter(Boolean),
-    },
+    { env: 'AGENTMETER_API_KEYS', key: 'ingester.apiKeys', parse: list },
     { env: 'AGENTMETER_CLICKHOUSE_HTTP_HOST', key: 'clickhouseHttp.host' },
     { env: 'AGENTMETER_CLICKHOUSE_HTTP_PORT', key: 'clickhouseHttp.port', parse: Number },
+    { env: 'AGENTMETER_ALERTING_HOST', key: 'alerting.host' },
+    { env: 'AGENTMETER_ALERTING_PORT', key: 'alerting.port', parse: Number },
+    { env: 'AGENTMETER_ALERT_RULES', key: 'alerting.ruleFiles', parse: list },
+    { env: 'AGENTMETER_ALERT_NOTIFICATIONS', key: 'alerting.notificationFiles', parse: list },
   ];
 
 /** `AGENTMETER_OTLP_PORT (ingester.port in the config file)`: how a user changes a setting. */
