@@ -299,7 +299,7 @@ function ruleView<R extends ManagedRule>(
       ? 'pending'
       : 'inactive';
   return {
-    name: rule.alert,
+    name: rule.name,
     id: rule.id,
     type: 'alerting',
     file: o.rules.sourceOf(rule.id),

@@ -37,7 +37,7 @@ export interface ManagedRule {
   /** Stable id: `<group>/<alert>`. */
   readonly id: string;
   /** The `alertname` label. */
-  readonly alert: string;
+  readonly name: string;
   readonly group: string;
   readonly intervalMs: number;
   readonly forMs: number;
@@ -47,7 +47,7 @@ export interface ManagedRule {
   readonly noDataState: 'NoData' | 'Alerting' | 'OK' | 'KeepLast';
   readonly execErrState: 'Error' | 'Alerting' | 'OK' | 'KeepLast';
   /** Series with fewer requests in the window get no verdict (their state is kept). */
-  readonly minRequests: number | undefined;
+  readonly minRequests?: number;
   readonly enabled: boolean;
 }
 
@@ -249,7 +249,7 @@ export class RuleManager<R extends ManagedRule> {
     };
     /** The rule's own NoData / Error instance; an error's message is one of its annotations. */
     const special = (state: 'NoData' | 'Error', error?: string) => {
-      const labels = { alertname: rule.alert, ...rule.labels, [ALERTSTATE_LABEL]: state };
+      const labels = { alertname: rule.name, ...rule.labels, [ALERTSTATE_LABEL]: state };
       const change = see(labels, { kind: 'breach', value: 0, values: {} });
       if (error !== undefined) {
         change.instance = {
@@ -282,7 +282,7 @@ export class RuleManager<R extends ManagedRule> {
     see: (labels: Labels, o: Observation, values?: Record<string, number>) => Change,
   ): void {
     const base: Record<string, string> = {
-      alertname: rule.alert,
+      alertname: rule.name,
       ...rule.labels,
       ...sample.labels,
     };

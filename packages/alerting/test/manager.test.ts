@@ -39,7 +39,7 @@ async function freshDatabase(): Promise<string> {
 function rule(over: Partial<ManagedRule> = {}): ManagedRule {
   return {
     id: 'llm/HighErrorRate',
-    alert: 'HighErrorRate',
+    name: 'HighErrorRate',
     group: 'llm',
     intervalMs: MIN,
     forMs: 0,
@@ -50,7 +50,6 @@ function rule(over: Partial<ManagedRule> = {}): ManagedRule {
     },
     noDataState: 'NoData',
     execErrState: 'Error',
-    minRequests: undefined,
     enabled: true,
     ...over,
   };
