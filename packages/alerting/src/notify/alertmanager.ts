@@ -1,0 +1,130 @@
+/**
+ * Grafana's `prometheus-alertmanager` contact point: alerts are pushed to every Alertmanager of
+ * the (comma-separated) `url` list with `POST /api/v2/alerts`, as Prometheus does for an HA
+ * pair, and the attempt counts as sent when one of them took it (Grafana's rule; the peers
+ * gossip). Alertmanager does its own grouping, silencing and reminders: this integration keeps
+ * its alerts alive instead, re-sending every firing alert every `resendMs` (default 1 min,
+ * Prometheus' `--rules.alert.resend-delay`), acknowledged ones included, and sends a resolved
+ * alert once with its `endsAt`.
+ *
+ * A firing alert goes without `endsAt`, so Alertmanager holds it for its `resolve_timeout`
+ * (default 5 min) past the last re-send: if agentmeter stops, its alerts resolve there by
+ * themselves. It also makes a payload independent of when it is sent, so a retry or an attempt
+ * resumed after a restart sends the same bytes. Keep `resendMs` well under `resolve_timeout`.
+ */
+import type { Clock } from '@agentmeter/conventions';
+import type { AlertmanagerSettings } from './config.js';
+import { goTime } from './go-format.js';
+import { sendHttp, type HttpLimits } from './http-send.js';
+import {
+  DELIVERY_ID_HEADER,
+  USER_AGENT,
+  type Integration,
+  type Notification,
+  type SendOutcome,
+  type Told,
+} from './integration.js';
+
+export const DEFAULT_ALERTMANAGER_RESEND_MS = 60_000;
+
+/** Alertmanager's `postableAlert` (api/v2/openapi.yaml). */
+export interface PostableAlert {
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  startsAt: string;
+  endsAt?: string;
+  generatorURL?: string;
+}
+
+export interface AlertmanagerIntegrationOptions {
+  readonly receiver: string;
+  readonly uid: string;
+  readonly settings: AlertmanagerSettings;
+  readonly disableResolveMessage: boolean;
+  readonly resendMs: number;
+  readonly http: HttpLimits;
+  readonly clock: Clock;
+}
+
+export class AlertmanagerIntegration implements Integration {
+  readonly type = 'prometheus-alertmanager';
+  readonly receiver: string;
+  readonly uid: string;
+  readonly sendResolved: boolean;
+  readonly repeat: { readonly kind: 'keep-alive'; readonly everyMs: number };
+
+  constructor(private readonly o: AlertmanagerIntegrationOptions) {
+    this.receiver = o.receiver;
+    this.uid = o.uid;
+    this.sendResolved = !o.disableResolveMessage;
+    this.repeat = { kind: 'keep-alive', everyMs: o.resendMs };
+  }
+
+  render(notification: Notification): string {
+    const alerts = notification.alerts.map((a): PostableAlert => {
+      const alert: PostableAlert = {
+        labels: { ...a.labels },
+        annotations: { ...a.annotations },
+        startsAt: goTime(a.startsAt),
+      };
+      if (a.status === 'resolved') alert.endsAt = goTime(a.endsAt ?? a.startsAt);
+      if (a.generatorURL) alert.generatorURL = a.generatorURL;
+      return alert;
+    });
+    return JSON.stringify(alerts);
+  }
+
+  async send(payload: string, deliveryId: string): Promise<SendOutcome> {
+    const s = this.o.settings;
+    const headers: Record<string, string> = {
+      'Content-Type': 'application/json',
+      'User-Agent': USER_AGENT,
+      [DELIVERY_ID_HEADER]: deliveryId,
+    };
+    if (s.basicAuthUser !== undefined && s.basicAuthPassword !== undefined) {
+      headers['Authorization'] =
+        `Basic ${Buffer.from(`${s.basicAuthUser}:${s.basicAuthPassword}`).toString('base64')}`;
+    }
+    const outcomes = await Promise.all(
+      s.urls.map(async (base) => ({
+        base,
+        outcome: await sendHttp(
+          {
+            url: `${base.replace(/\/+$/, '')}/api/v2/alerts`,
+            method: 'POST',
+            headers,
+            body: payload,
+          },
+          this.o.http,
+          this.o.clock,
+        ),
+      })),
+    );
+    const failed = outcomes.flatMap(({ base, outcome }) => (outcome.ok ? [] : [{ base, outcome }]));
+    const sent = outcomes.find(({ outcome }) => outcome.ok);
+    const errors = failed
+      .map(({ base, outcome }) => `${base}: ${outcome.ok ? '' : outcome.error}`)
+      .join('; ');
+    if (sent?.outcome.ok) {
+      return failed.length === 0
+        ? sent.outcome
+        : { ok: true, httpStatus: sent.outcome.httpStatus, warning: errors };
+    }
+    const last = failed.at(-1)!.outcome;
+    return {
+      ok: false,
+      retryable: failed.some(({ outcome }) => !outcome.ok && outcome.retryable),
+      httpStatus: last.ok ? undefined : last.httpStatus,
+      error: errors,
+    };
+  }
+
+  /** Alerts are sent in the delivery's order; a resolved one carries `endsAt`. */
+  told(payload: string, fingerprints: readonly string[]): Told {
+    const alerts = JSON.parse(payload) as PostableAlert[];
+    const firing = new Set<string>();
+    const resolved = new Set<string>();
+    fingerprints.forEach((fp, i) => (alerts[i]?.endsAt === undefined ? firing : resolved).add(fp));
+    return { firing, resolved };
+  }
+}
