@@ -27,17 +27,3 @@ export function parseDuration(text: string): number | undefined {
   });
   return Number.isSafeInteger(ms) ? ms : undefined;
 }
-
-/** `1h30m` for 5_400_000: the shortest Prometheus spelling, for messages. */
-export function formatDuration(ms: number): string {
-  if (ms === 0) return '0s';
-  let rest = ms;
-  let text = '';
-  for (const [unit, unitMs] of UNITS_MS) {
-    if (unit === 'y' || unit === 'w') continue;
-    const n = Math.floor(rest / unitMs);
-    if (n > 0) text += `${n}${unit}`;
-    rest -= n * unitMs;
-  }
-  return text;
-}
