@@ -41,6 +41,7 @@ function start(dir: string): Promise<Child> {
       AGENTMETER_DATA_DIR: dir,
       AGENTMETER_OTLP_PORT: '0',
       AGENTMETER_CLICKHOUSE_HTTP_PORT: '0',
+      AGENTMETER_ALERTING_PORT: '0',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -45,6 +45,7 @@ function start(dataDir: string, env: Record<string, string> = {}): Run {
       AGENTMETER_DATA_DIR: dataDir,
       AGENTMETER_OTLP_PORT: '0',
       AGENTMETER_CLICKHOUSE_HTTP_PORT: '0',
+      AGENTMETER_ALERTING_PORT: '0',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

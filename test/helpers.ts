@@ -17,6 +17,7 @@ export async function startProduct(overrides: ConfigInput = {}): Promise<Running
     clickhouse: { dataPath, ...overrides.clickhouse },
     ingester: { port: 0, ...overrides.ingester },
     clickhouseHttp: { port: 0, ...overrides.clickhouseHttp },
+    alerting: { port: 0, ...overrides.alerting },
   });
   const services = await startServices(config);
   return {

@@ -28,6 +28,7 @@ beforeAll(async () => {
         database: 'agentmeter_remote',
       },
       ingester: { port: 0 },
+      alerting: { port: 0 },
     }),
   );
 });

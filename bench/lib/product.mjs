@@ -16,6 +16,7 @@ export function startProductChild(dataDir, args = []) {
       AGENTMETER_DATA_DIR: dataDir,
       AGENTMETER_OTLP_PORT: '0',
       AGENTMETER_CLICKHOUSE_HTTP_PORT: '0',
+      AGENTMETER_ALERTING_PORT: '0',
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -18,6 +18,7 @@ import { describeProcess, portHolder } from './holders.js';
 const LISTENER_SETTINGS = {
   otlp: { host: 'ingester.host', port: 'ingester.port' },
   clickhouseHttp: { host: 'clickhouseHttp.host', port: 'clickhouseHttp.port' },
+  alerting: { host: 'alerting.host', port: 'alerting.port' },
 } as const;
 
 export type ListenerName = keyof typeof LISTENER_SETTINGS;

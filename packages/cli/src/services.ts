@@ -3,6 +3,7 @@
  * on the embedded engine, the ClickHouse HTTP interface. End-to-end tests start the product
  * through this same function.
  */
+import { startAlerting, type AlertingService } from '@agentmeter/alerting';
 import { openChdbExecutor, startClickHouseHttpServer } from '@agentmeter/clickhouse-http';
 import { startIngester } from '@agentmeter/ingester';
 import { loadPricing, type PriceCatalog } from '@agentmeter/pricing';
@@ -25,6 +26,8 @@ export interface Services {
   ingester: Awaited<ReturnType<typeof startIngester>>;
   /** The price catalog the ingester prices cost-less spans with. */
   pricing: PriceCatalog;
+  /** The alerting service, unless `alerting.enabled` is false. */
+  alerting: AlertingService | undefined;
   close(): Promise<void>;
 }
 
@@ -88,12 +91,19 @@ export async function startServices(config: AgentmeterConfig): Promise<Services>
       listeners.push(() => http.close(config.shutdownTimeoutMs));
       clickhouseUrl = http.url;
     }
+    const alerting = config.alerting.enabled
+      ? await startAlerting({ client: store.client, config, onAccessRefused }).catch(
+          listenerFailed('alerting'),
+        )
+      : undefined;
+    if (alerting) listeners.push(() => alerting.close(config.shutdownTimeoutMs));
     return {
       store,
       otlpUrl: ingester.url,
       clickhouseUrl,
       ingester,
       pricing,
+      alerting,
       async close() {
         await Promise.all(listeners.map((close) => close()));
         for (const close of closers) await close();

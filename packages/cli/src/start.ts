@@ -1,5 +1,11 @@
+import type { AlertingService } from '@agentmeter/alerting';
 import { loadConfig } from '@agentmeter/store';
 import { startServices } from './services.js';
+
+function alertingSummary(a: AlertingService): string {
+  const rules = a.manager.ruleList().filter((r) => r.enabled).length;
+  return `${rules} rules, ${a.dispatcher ? 'notifications configured' : 'no contact points configured'}`;
+}
 
 /** Runs the services until SIGINT/SIGTERM, then stores what was accepted and exits. */
 export async function runStart(configFile: string | undefined): Promise<number> {
@@ -18,7 +24,10 @@ export async function runStart(configFile: string | undefined): Promise<number> 
     `agentmeter is running (${where})\n` +
       `  OTLP/HTTP traces   ${services.otlpUrl}/v1/traces\n` +
       `  ClickHouse HTTP    ${services.clickhouseUrl}  (database ${config.clickhouse.database})\n` +
-      `  health / metrics   ${services.otlpUrl}/healthz  ${services.otlpUrl}/metrics\n`,
+      `  health / metrics   ${services.otlpUrl}/healthz  ${services.otlpUrl}/metrics\n` +
+      (services.alerting
+        ? `  alerting API       ${services.alerting.url}/api/v1/alerts  (${alertingSummary(services.alerting)})\n`
+        : ''),
   );
   await stopped;
   process.stdout.write('shutting down: finishing requests in flight, storing accepted spans...\n');

@@ -134,6 +134,8 @@ export const ConfigSchema = z
         port: z.number().int().min(0).max(65535).default(9095),
         /** Rule files (Prometheus rule-group shape); none: the default rule pack. */
         ruleFiles: z.array(z.string()).default([]),
+        /** The default rule pack beside the rule files (default: only when there are none). */
+        defaultRules: z.boolean().optional(),
         /** Contact points and notification policies (Grafana provisioning format). */
         notificationFiles: z.array(z.string()).default([]),
         /** The API's base URL as receivers reach it (links in notifications). */
