@@ -253,8 +253,8 @@ groups:
     expect(at(a, 'groups[0].rules[0].window')).toMatch(
       /expected a duration such as 30s, 5m, 1h30m or 1d, found "5 m"/,
     );
-    expect(at(a, 'groups[0].rules[0].where.provder')).toMatch(
-      /not a rollup dimension; expected one of project, service_name, .*error_category/,
+    expect(at(a, 'groups[0].rules[0].where')).toMatch(
+      /"provder" is not a rollup dimension; expected one of project, service_name, .*error_category, found \{"provder":"openai"\}/,
     );
     expect(at(a, 'groups[0].rules[0].group_by[1]')).toMatch(
       /expected a rollup dimension \(project, .*\), found "user_id"/,

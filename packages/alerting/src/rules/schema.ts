@@ -42,8 +42,7 @@ const labelMap = z.record(z.string(), z.string()).superRefine((map, ctx) => {
     if (!LABEL_NAME.test(key)) {
       ctx.addIssue({
         code: 'custom',
-        path: [key],
-        message: 'expected a label name: letters, digits and _, not starting with a digit',
+        message: `${JSON.stringify(key)} is not a label name: letters, digits and _, not starting with a digit`,
       });
     }
   }
@@ -61,11 +60,11 @@ const filter = z
   })
   .superRefine((map, ctx) => {
     for (const key of Object.keys(map)) {
+      // At the map, so that what was found is the key, not its value.
       if (!(DIMENSIONS as readonly string[]).includes(key)) {
         ctx.addIssue({
           code: 'custom',
-          path: [key],
-          message: `not a rollup dimension; expected one of ${dimensionList}`,
+          message: `${JSON.stringify(key)} is not a rollup dimension; expected one of ${dimensionList}`,
         });
       }
     }
@@ -222,7 +221,8 @@ export const AnomalyRuleSchema = z
     ...common,
     ...measurement,
     baseline: z.enum(BASELINES),
-    trailing_windows: z.number().int().min(1).max(100).optional(),
+    // Each window adds one read per rollup level to the statement: 24 keep it well under a second.
+    trailing_windows: z.number().int().min(1).max(24).optional(),
     /** Seed 004: ±25 % warning, ±50 % critical. */
     change_percent: severityMap.default({ warning: 25, critical: 50 }),
     direction: z.enum(DIRECTIONS).default('both'),
