@@ -91,8 +91,13 @@ function refused(source: string, problems: readonly Problem[]): Checked {
   };
 }
 
+/** `rules.yaml: groups[0].rules[2]`: a place in a file. */
+function place(source: string, path: string): string {
+  return `${source}: ${path}`;
+}
+
 function located(source: string, path: string, message: string): Problem {
-  return { path: `${source}: ${path}`, message };
+  return { path: place(source, path), message };
 }
 
 function combine(checked: readonly Checked[]): LoadedRules {
@@ -149,7 +154,7 @@ function checkRules(input: unknown, source: string): Checked {
       const result = checkRule(raw, group, source);
       if ('problems' in result) report(at, result.problems);
       else if ('disabled' in result) {
-        out.disabled.push({ name: result.disabled, at: located(source, formatPath(at), '').path });
+        out.disabled.push({ name: result.disabled, at: place(source, formatPath(at)) });
       } else out.rules.push(result.rule);
     });
   });
@@ -169,8 +174,9 @@ function salvage(raw: Record<string, unknown>): RuleGroup {
 
 /** A problem path relative to `prefix`, written from the file's root. */
 function within(prefix: readonly PropertyKey[], path: string): string {
+  if (prefix.length === 0) return path;
   const head = formatPath(prefix);
-  if (prefix.length === 0 || path === '(root)') return prefix.length === 0 ? path : head;
+  if (path === '(root)') return head;
   return path.startsWith('[') ? `${head}${path}` : `${head}.${path}`;
 }
 

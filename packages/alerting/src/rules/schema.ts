@@ -2,8 +2,8 @@
  * The rule file format (DESIGN.md "Alerting contract"): Prometheus rule groups whose rules name
  * what to measure over the rollups instead of PromQL. One zod schema per rule kind; they are
  * the single source of the file's types. Checks that span fields (one of `threshold` and
- * `thresholds`, their order, which fields a kind allows) are here too, so that a file is
- * refused with every problem at once.
+ * `thresholds`, their order, which fields a kind allows) are here too; zod runs them once the
+ * fields themselves are valid.
  */
 import { BudgetConfigSchema } from '@agentmeter/budgets';
 import { z } from 'zod';
