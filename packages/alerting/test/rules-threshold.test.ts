@@ -136,7 +136,7 @@ describe('the metric catalogue on a known data set', () => {
     ['provider_health_score', 100 - 60 - 30 - 6],
   ];
 
-  it.each(expected)('%s is %d', async (metric, value, extra = {}) => {
+  it.each(expected)('%s is the value computed by hand', async (metric, value, extra = {}) => {
     expect(await valueOf({ metric, ...window, ...extra }, NOW)).toBeCloseTo(value, 9);
   });
 
