@@ -86,9 +86,8 @@ export class AlertmanagerIntegration implements Integration {
         `Basic ${Buffer.from(`${s.basicAuthUser}:${s.basicAuthPassword}`).toString('base64')}`;
     }
     const outcomes = await Promise.all(
-      s.urls.map(async (base) => ({
-        base,
-        outcome: await sendHttp(
+      s.urls.map((base) =>
+        sendHttp(
           {
             url: `${base.replace(/\/+$/, '')}/api/v2/alerts`,
             method: 'POST',
@@ -98,23 +97,22 @@ export class AlertmanagerIntegration implements Integration {
           this.o.http,
           this.o.clock,
         ),
-      })),
+      ),
     );
-    const failed = outcomes.flatMap(({ base, outcome }) => (outcome.ok ? [] : [{ base, outcome }]));
-    const sent = outcomes.find(({ outcome }) => outcome.ok);
-    const errors = failed
-      .map(({ base, outcome }) => `${base}: ${outcome.ok ? '' : outcome.error}`)
-      .join('; ');
-    if (sent?.outcome.ok) {
-      return failed.length === 0
-        ? sent.outcome
-        : { ok: true, httpStatus: sent.outcome.httpStatus, warning: errors };
+    const failures = outcomes.flatMap((outcome, i) =>
+      outcome.ok ? [] : [{ base: s.urls[i]!, ...outcome }],
+    );
+    const errors = failures.map((f) => `${f.base}: ${f.error}`).join('; ');
+    const sent = outcomes.find((outcome) => outcome.ok);
+    if (sent) {
+      return failures.length === 0
+        ? sent
+        : { ok: true, httpStatus: sent.httpStatus, warning: errors };
     }
-    const last = failed.at(-1)!.outcome;
     return {
       ok: false,
-      retryable: failed.some(({ outcome }) => !outcome.ok && outcome.retryable),
-      httpStatus: last.ok ? undefined : last.httpStatus,
+      retryable: failures.some((f) => f.retryable),
+      httpStatus: failures.at(-1)!.httpStatus,
       error: errors,
     };
   }
