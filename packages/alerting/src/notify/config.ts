@@ -307,11 +307,12 @@ export function parseNotificationConfig(
     const expanded = options.env ? expandEnv(content, options.env) : { value: content, unset: [] };
     problems.push(...inFile(file, expanded.unset));
     const result = FileSchema.safeParse(expanded.value);
-    if (result.success) parsed.push({ file, data: result.data });
-    else
-      problems.push(
-        ...inFile(file, explainUnknownKeys(issuesToProblems(result.error.issues, expanded.value))),
-      );
+    if (result.success) {
+      parsed.push({ file, data: result.data });
+    } else {
+      const { rest, grafanaOnly } = splitGrafanaOnly(result.error.issues);
+      problems.push(...inFile(file, [...issuesToProblems(rest, expanded.value), ...grafanaOnly]));
+    }
   }
   if (problems.length === 0) problems.push(...crossFileProblems(parsed));
   if (problems.length > 0) {
@@ -351,13 +352,24 @@ function readDocument(file: string): unknown {
   return document.toJS();
 }
 
-function explainUnknownKeys(problems: readonly Problem[]): Problem[] {
-  return problems.map((p) => {
-    const key = /(?:^|\.)([^.[\]]+)$/.exec(p.path)?.[1];
-    return key !== undefined && GRAFANA_ONLY_KEYS.has(key) && p.message.startsWith('unknown key')
-      ? { path: p.path, message: `Grafana's ${key} is not supported by agentmeter: remove it` }
-      : p;
+/** Problems for keys of Grafana's format that agentmeter lacks; the other issues as they are. */
+function splitGrafanaOnly(issues: readonly z.core.$ZodIssue[]): {
+  rest: z.core.$ZodIssue[];
+  grafanaOnly: Problem[];
+} {
+  const grafanaOnly: Problem[] = [];
+  const rest = issues.flatMap((issue): z.core.$ZodIssue[] => {
+    if (issue.code !== 'unrecognized_keys') return [issue];
+    for (const key of issue.keys.filter((k) => GRAFANA_ONLY_KEYS.has(k))) {
+      grafanaOnly.push({
+        path: formatPath([...issue.path, key]),
+        message: `Grafana's ${key} is not supported by agentmeter: remove it`,
+      });
+    }
+    const keys = issue.keys.filter((k) => !GRAFANA_ONLY_KEYS.has(k));
+    return keys.length > 0 ? [{ ...issue, keys }] : [];
   });
+  return { rest, grafanaOnly };
 }
 
 /** Names unique across files, one organisation, one policy tree, and routes that name contact points. */
@@ -435,6 +447,8 @@ function crossFileProblems(parsed: readonly { file: string; data: ConfigFile }[]
   return problems;
 }
 
+const ENV_REFERENCE = /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g;
+
 /** `$VAR`, `${VAR}` and `$$` in every string value; unset variables are problems. */
 function expandEnv(
   content: unknown,
@@ -460,5 +474,3 @@ function expandEnv(
   };
   return { value: walk(content, []), unset };
 }
-
-const ENV_REFERENCE = /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g;
