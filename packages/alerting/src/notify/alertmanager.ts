@@ -28,7 +28,7 @@ import {
 export const DEFAULT_ALERTMANAGER_RESEND_MS = 60_000;
 
 /** Alertmanager's `postableAlert` (api/v2/openapi.yaml). */
-export interface PostableAlert {
+interface PostableAlert {
   labels: Record<string, string>;
   annotations: Record<string, string>;
   startsAt: string;

@@ -164,7 +164,7 @@ function alertList(alerts: readonly TextAlert[]): string {
 }
 
 /** Alertmanager's `KV.SortedPairs`: `alertname` first, then by name. */
-export function sortedPairs(labels: Labels): [string, string][] {
+function sortedPairs(labels: Labels): [string, string][] {
   return Object.entries(labels).sort(([a], [b]) =>
     a === 'alertname' ? -1 : b === 'alertname' ? 1 : a < b ? -1 : a > b ? 1 : 0,
   );

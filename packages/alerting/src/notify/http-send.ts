@@ -26,7 +26,7 @@ export interface HttpRequest {
 /** Characters of an error answer kept in the delivery log. */
 const ERROR_EXCERPT_CHARS = 300;
 
-export const isRetryableStatus = (status: number): boolean =>
+const isRetryableStatus = (status: number): boolean =>
   status >= 500 || status === 408 || status === 429;
 
 export async function sendHttp(
