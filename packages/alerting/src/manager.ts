@@ -46,8 +46,6 @@ export interface ManagedRule {
   readonly annotations: Labels;
   readonly noDataState: 'NoData' | 'Alerting' | 'OK' | 'KeepLast';
   readonly execErrState: 'Error' | 'Alerting' | 'OK' | 'KeepLast';
-  /** Series with fewer requests in the window get no verdict (their state is kept). */
-  readonly minRequests?: number;
   readonly enabled: boolean;
 }
 
@@ -287,8 +285,7 @@ export class RuleManager<R extends ManagedRule> {
       ...sample.labels,
     };
     const values = { ...sample.values };
-    const requests = values['requests'];
-    if (rule.minRequests !== undefined && requests !== undefined && requests < rule.minRequests) {
+    if (sample.noVerdict) {
       // No verdict on this series: whatever instances it has keep their state.
       for (const s of this.instances.values()) {
         if (s.ruleId === rule.id && sameSeries(s.labels, base)) see(s.labels, { kind: 'keep' });
@@ -413,11 +410,14 @@ interface Change {
   transition: Transition | undefined;
 }
 
-/** Same series: equal labels but for severity (a rule's thresholds give one instance per severity). */
+/**
+ * Same series: equal labels but for those describing the verdict rather than the series — the
+ * severity reached (a rule's thresholds give one instance per severity) and an anomaly's trend.
+ */
+const VERDICT_LABELS = [SEVERITY, ALERTSTATE_LABEL, 'trend'];
 function sameSeries(a: Labels, b: Labels): boolean {
   const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-  keys.delete(SEVERITY);
-  keys.delete(ALERTSTATE_LABEL);
+  for (const label of VERDICT_LABELS) keys.delete(label);
   for (const k of keys) if (a[k] !== b[k]) return false;
   return true;
 }

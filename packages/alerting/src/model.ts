@@ -29,6 +29,11 @@ export interface Sample {
   readonly value: number;
   /** Set when the rule's condition holds for this series, with the severity it reached. */
   readonly breached: Severity | undefined;
+  /**
+   * No verdict this time (volume under `min_requests`, a feature not in use, no baseline yet, too
+   * early in a budget period): the series' instances keep their state.
+   */
+  readonly noVerdict?: boolean;
   /** Extra values shown in notifications (`values` in Grafana's payload), e.g. the baseline. */
   readonly values?: Readonly<Record<string, number>>;
 }

@@ -36,7 +36,6 @@ interface Override {
   deleted: boolean;
 }
 
-const DEFAULTS_SOURCE = 'default rules';
 const API_SOURCE = 'api';
 
 export class RuleStore implements RuleAdmin {
@@ -54,12 +53,7 @@ export class RuleStore implements RuleAdmin {
     const useDefaults = o.defaultRules ?? o.ruleFiles.length === 0;
     const user = o.ruleFiles.length > 0 ? loadRuleFiles(o.ruleFiles) : { rules: [], disabled: [] };
     const base = useDefaults ? mergeRulePacks(defaultRules(), user) : [...user.rules];
-    const sources = new Map<string, string>();
-    for (const r of base) sources.set(r.id, DEFAULTS_SOURCE);
-    // Each file again on its own, now that together they are valid: which rule is whose.
-    for (const file of o.ruleFiles) {
-      for (const r of loadRuleFiles([file]).rules) sources.set(r.id, file);
-    }
+    const sources = new Map(base.map((r) => [r.id, r.source]));
     const store = new RuleStore(o, base, sources);
     const rows = await queryRows<{
       name: string;

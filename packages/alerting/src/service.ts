@@ -115,13 +115,14 @@ export async function startAlerting(o: AlertingServiceOptions): Promise<Alerting
     manager,
     rules,
     budgets: async () => {
-      const budgetRules = manager.ruleList().filter((r): r is BudgetRule => r.kind === 'budget');
-      const spends = await budgetStatus(
-        o.client,
-        budgetRules.map((r) => r.budget),
-        clock.now(),
-        database,
+      // One budget may have several rules (thresholds, forecast): its status once.
+      const budgets = new Map(
+        manager
+          .ruleList()
+          .filter((r): r is BudgetRule => r.kind === 'budget')
+          .map((r) => [r.budget.id, r.budget]),
       );
+      const spends = await budgetStatus(o.client, [...budgets.values()], clock.now(), database);
       return spends.map((s) => ({
         ...s,
         periodStart: new Date(s.periodStart).toISOString(),

@@ -64,6 +64,8 @@ const sample = (
   labels: { provider },
   value,
   breached,
+  // As the evaluator marks a series under the rule's min_requests (10 here).
+  noVerdict: requests < 10,
   values: { requests },
 });
 
@@ -168,7 +170,7 @@ describe('scheduling and notices', () => {
         ok(sample('openai', 0, undefined, 3)),
         ok(sample('openai', 0, undefined, 30)),
       ],
-      rule({ minRequests: 10 }),
+      rule(),
     );
     await tick();
     expect(sink.last()).toEqual([expect.objectContaining({ status: 'firing' })]);

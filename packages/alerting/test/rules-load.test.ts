@@ -89,7 +89,7 @@ groups:
       labels: { team: 'ml' },
       annotations: { summary: 'Error rate {{ $value }} on {{ $labels.provider }}' },
       enabled: true,
-      noDataState: 'NoData',
+      noDataState: 'OK',
       execErrState: 'Error',
     });
   });

@@ -358,6 +358,7 @@ describe('thresholds, severity and volume', () => {
       labels: { provider: 't-tiny' },
       value: 0.6,
       breached: undefined,
+      noVerdict: true,
       values: { requests: 5 },
     });
     expect(found.find((s) => s.labels.provider === 't-crit')!.breached).toBe('critical');
@@ -426,7 +427,7 @@ describe('thresholds, severity and volume', () => {
       ),
     );
     expect(found).toEqual([
-      { labels: {}, value: 0, breached: undefined, values: { requests: 100 } },
+      { labels: {}, value: 0, breached: undefined, noVerdict: true, values: { requests: 100 } },
     ]);
   });
 });

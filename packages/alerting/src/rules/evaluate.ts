@@ -83,7 +83,7 @@ export class RuleEvaluator {
       const values = { requests: row.requests };
       const verdict = row.requests >= rule.minRequests && row.inUse;
       const breached = verdict ? reached(rule.condition, row.value) : undefined;
-      return [{ labels: row.labels, value: row.value, breached, values }];
+      return [{ labels: row.labels, value: row.value, breached, ...noVerdict(verdict), values }];
     });
   }
 
@@ -129,6 +129,7 @@ export class RuleEvaluator {
         labels: { ...labels, trend: trend(value, baseline) },
         value,
         breached: verdict ? changeReached(rule.levels, rule.direction, change) : undefined,
+        ...noVerdict(verdict),
         values,
       });
     }
@@ -146,7 +147,7 @@ export class RuleEvaluator {
       if (rule.forecast) {
         const verdict = s.elapsedPercent >= rule.forecastMinElapsedPercent;
         const breached = verdict && s.forecastUsd > s.limitUsd ? rule.severity : undefined;
-        return { labels, value: s.forecastUsd, breached, values };
+        return { labels, value: s.forecastUsd, breached, ...noVerdict(verdict), values };
       }
       const crossed = rule.thresholdsPercent.filter((t) => s.percent >= t).at(-1);
       if (crossed !== undefined) values.threshold_percent = crossed;
@@ -280,4 +281,9 @@ function budgetValues(s: BudgetSpend): Record<string, number> {
 /** `1700000000.123`: epoch seconds with milliseconds, as a DateTime64(3) parameter parses them. */
 function dateTime64(ms: number): string {
   return (ms / 1000).toFixed(3);
+}
+
+/** Marks a sample without a verdict (its instances keep their state); nothing when there is one. */
+function noVerdict(verdict: boolean): { noVerdict?: true } {
+  return verdict ? {} : { noVerdict: true };
 }

@@ -90,7 +90,9 @@ const common = {
   labels: labelMap.default({}),
   annotations: z.record(z.string(), z.string()).default({}),
   enabled: z.boolean().default(true),
-  no_data_state: z.enum(NO_DATA_STATES).default('NoData'),
+  // No calls in a window is quiet traffic, not an incident (Grafana's NoData default is its
+  // users' most common complaint); a failing query, though, must show.
+  no_data_state: z.enum(NO_DATA_STATES).default('OK'),
   exec_err_state: z.enum(EXEC_ERR_STATES).default('Error'),
 };
 
