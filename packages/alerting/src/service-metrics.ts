@@ -2,10 +2,9 @@
  * `/metrics` of the alerting service, in the Prometheus text format and its naming rules (base
  * units, `_total` on counters), like the ingester's.
  */
-import type { RuleManager } from './manager.js';
+import type { ManagedRule, RuleManager } from './manager.js';
 import { AlertStates } from './model.js';
 import type { NotificationDispatcher } from './notify/index.js';
-import type { Rule } from './rules/index.js';
 
 type Family = {
   name: string;
@@ -15,7 +14,7 @@ type Family = {
 };
 
 export function serviceMetrics(
-  manager: RuleManager<Rule>,
+  manager: RuleManager<ManagedRule>,
   dispatcher: NotificationDispatcher | undefined,
 ): string {
   const byState = new Map<string, number>(

@@ -21,7 +21,11 @@ import {
 } from './notify/index.js';
 import { RuleStore } from './rule-store.js';
 import { budgetStatus, RuleEvaluator, type BudgetRule, type Rule } from './rules/index.js';
+import { contactPointFailingRule, type SelfRule } from './self-rules.js';
 import { serviceMetrics } from './service-metrics.js';
+
+/** The rules the service runs: users' and the default pack's, and its own. */
+export type ServiceRule = Rule | SelfRule;
 
 export interface AlertingServiceOptions {
   client: Pick<ClickHouseClient, 'query' | 'insert' | 'command'>;
@@ -35,7 +39,7 @@ export interface AlertingServiceOptions {
 
 export interface AlertingService {
   readonly url: string;
-  readonly manager: RuleManager<Rule>;
+  readonly manager: RuleManager<ServiceRule>;
   readonly dispatcher: NotificationDispatcher | undefined;
   close(deadlineMs?: number): Promise<void>;
 }
@@ -88,16 +92,23 @@ export async function startAlerting(o: AlertingServiceOptions): Promise<Alerting
       })
     : undefined;
   const sink: NotificationSink = dispatcher ?? { push: (_: readonly AlertNotice[]) => undefined };
-  const manager = new RuleManager<Rule>({
-    rules: rules.rules(),
-    evaluator: new RuleEvaluator({ client: o.client, database }),
+  const selfRules: SelfRule[] = dispatcher
+    ? [contactPointFailingRule(() => dispatcher.unhealthy())]
+    : [];
+  const evaluator = new RuleEvaluator({ client: o.client, database });
+  const manager = new RuleManager<ServiceRule>({
+    rules: [...rules.rules(), ...selfRules],
+    evaluator: {
+      evaluate: async (rule, now) =>
+        rule.kind === 'self' ? rule.evaluate(now) : evaluator.evaluate(rule, now),
+    },
     store: new ClickHouseInstanceStore(o.client, database),
     sink,
     clock,
     externalURL,
     onError: (e) => console.warn('agentmeter alerting: evaluation failed:', e),
   });
-  rules.onChange((list) => manager.setRules(list));
+  rules.onChange((list) => manager.setRules([...list, ...selfRules]));
   try {
     await dispatcher?.start();
     await manager.start();
@@ -164,7 +175,7 @@ export async function startAlerting(o: AlertingServiceOptions): Promise<Alerting
 async function alertStats(
   client: Pick<ClickHouseClient, 'query'>,
   database: string,
-  manager: RuleManager<Rule>,
+  manager: RuleManager<ServiceRule>,
   now: number,
   hours: number,
 ) {

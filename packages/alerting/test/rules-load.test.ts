@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadRuleFiles, RuleFileError, type LoadedRules } from '../src/rules/load.js';
-import { parseDuration } from '../src/rules/duration.js';
+import { parseDuration } from '../src/duration.js';
 import type { AnomalyRule, BudgetRule, SqlRule, ThresholdRule } from '../src/rules/rule.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'agentmeter-rule-files-'));

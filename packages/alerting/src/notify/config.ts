@@ -19,7 +19,7 @@ import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { formatPath, issuesToProblems, ProblemsError, type Problem } from '@agentmeter/conventions';
-import { parseDuration } from './duration.js';
+import { parseDuration } from '../duration.js';
 import { unsupportedTemplateActions } from './grafana-text.js';
 
 export type NotificationConfigErrorCode =

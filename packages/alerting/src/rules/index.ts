@@ -1,6 +1,6 @@
 export * from './rule.js';
 export { METRICS, METRIC_NAMES, DIMENSIONS, type Dimension, type MetricName } from './metrics.js';
-export { parseDuration } from './duration.js';
+export { parseDuration } from '../duration.js';
 export { RULE_SCHEMAS, RuleFileSchema, SQL_PARAMETERS } from './schema.js';
 export {
   loadRuleFiles,

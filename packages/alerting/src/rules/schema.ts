@@ -8,7 +8,7 @@
 import { BudgetConfigSchema } from '@agentmeter/budgets';
 import { z } from 'zod';
 import { Severities, type Severity } from '../model.js';
-import { parseDuration } from './duration.js';
+import { parseDuration } from '../duration.js';
 import { DIMENSIONS, METRIC_NAMES, METRICS, type MetricName } from './metrics.js';
 import {
   BASELINES,
