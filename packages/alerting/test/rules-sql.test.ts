@@ -14,7 +14,7 @@ beforeAll(async () => {
   const failure = (at: number, remote_address: string) => ({
     at: (at / 1000).toFixed(3),
     listener: 'alerting',
-    event: 'auth_failure',
+    event: 'auth_failed',
     remote_address,
     path: '/api/v1/alerts',
   });
@@ -39,7 +39,7 @@ const authFailures = {
     -- auth failures per address in the window
     SELECT remote_address, listener, count() AS value
     FROM {database:Identifier}.access_events
-    WHERE event = 'auth_failure' AND at > {window_start:DateTime64(3)} AND at <= {now:DateTime64(3)}
+    WHERE event = 'auth_failed' AND at > {window_start:DateTime64(3)} AND at <= {now:DateTime64(3)}
     GROUP BY remote_address, listener
     ORDER BY remote_address;`,
   window: '1h',

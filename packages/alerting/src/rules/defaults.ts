@@ -9,6 +9,7 @@
  * A user rule with a default's alert name replaces it; `alert: <name>` with `enabled: false`
  * alone turns it off (`mergeRulePacks`).
  */
+import { AccessEvents } from '@agentmeter/store';
 import { DEFAULT_BUDGET } from '@agentmeter/budgets';
 import { parseRules, RuleFileError, type LoadedRules } from './load.js';
 import type { Rule } from './rule.js';
@@ -250,6 +251,32 @@ export function defaultRuleDocument(o: DefaultRuleOptions = {}): unknown {
               },
             },
           ]),
+        ],
+      },
+      {
+        name: 'agentmeter-access',
+        interval: '1m',
+        rules: [
+          {
+            alert: 'AuthFailuresFromOneAddress',
+            kind: 'sql',
+            query: [
+              'SELECT remote_address, count() AS value',
+              'FROM {database:Identifier}.access_events',
+              `WHERE event = '${AccessEvents.AUTH_FAILED}' AND at > {window_start:DateTime64(3)}`,
+              'GROUP BY remote_address',
+            ].join('\n'),
+            window: '1h',
+            op: '>',
+            threshold: 10,
+            labels: { severity: 'critical' },
+            annotations: {
+              summary:
+                '{{ $value }} refused credentials from {{ $labels.remote_address }} in the last hour',
+              description:
+                'Seed 000 immediate action: more than 10 authentication failures from one address in an hour (agentmeter.access_events).',
+            },
+          },
         ],
       },
       {
