@@ -4,6 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { loadConfig } from '@agentmeter/store';
+import { runAlerting } from './alerting-command.js';
 import { runAlerts } from './alerts-command.js';
 import { runDemo } from './demo.js';
 import { describeFailure } from './diagnose.js';
@@ -15,12 +16,14 @@ import { runStart } from './start.js';
 const USAGE = `usage: agentmeter <command> [options]
 
 commands:
-  start                 run the OTLP ingester and the ClickHouse HTTP interface (embedded engine
+  start                 run the OTLP ingester, the ClickHouse HTTP interface and alerting (embedded engine
                         unless CLICKHOUSE_URL is set); migrates the schema first
   sql "<query>"         run a query (through the running service's ClickHouse HTTP interface,
                         or the engine directly when nothing is running)
   migrate               create or upgrade the schema and exit
   demo                  send a simulated agent fleet's spans to a running ingester
+  alerting              run the alerting service alone (rules, notifications, API on 9095) against
+                        the configured ClickHouse; \`start\` runs it too
   alerts [list|ack FP|resolve FP|test-send NAME]
                         the running alerting service's alerts: list them (--all: resolved too),
                         acknowledge or resolve one (--by, --comment), test a contact point
@@ -103,6 +106,8 @@ async function main(argv: string[]): Promise<number> {
       });
       return report.accepted === report.sent ? 0 : 1;
     }
+    case 'alerting':
+      return runAlerting(configFile);
     case 'alerts': {
       const config = loadConfig(configFile);
       return runAlerts(rest, {

@@ -1,6 +1,7 @@
 import type { AlertingService } from '@agentmeter/alerting';
 import { loadConfig } from '@agentmeter/store';
 import { startServices } from './services.js';
+import { guardShutdown, untilStopped } from './signals.js';
 
 function alertingSummary(a: AlertingService): string {
   const rules = a.manager.ruleList().filter((r) => r.enabled).length;
@@ -12,10 +13,7 @@ export async function runStart(configFile: string | undefined): Promise<number> 
   const config = loadConfig(configFile);
   const services = await startServices(config);
   // Handlers before the announcement: without them a SIGTERM sent right after it kills at once.
-  const stopped = new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
+  const stopped = untilStopped();
   const where =
     services.store.mode === 'embedded'
       ? `embedded engine, data in ${services.store.dataPath}`
@@ -32,13 +30,7 @@ export async function runStart(configFile: string | undefined): Promise<number> 
   await stopped;
   process.stdout.write('shutting down: finishing requests in flight, storing accepted spans...\n');
   // The listeners cut what is left at the deadline; this guards against anything else hanging.
-  const guard = setTimeout(() => {
-    process.stderr.write(
-      `agentmeter did not stop within ${config.shutdownTimeoutMs + 5_000} ms; exiting\n`,
-    );
-    process.exit(1);
-  }, config.shutdownTimeoutMs + 5_000);
-  guard.unref();
+  guardShutdown(config.shutdownTimeoutMs + 5_000);
   await services.close();
   const m = services.ingester.pipeline.metrics;
   process.stdout.write(
