@@ -51,8 +51,10 @@ describe('what a package brings when installed', () => {
     expect(instrumentation).toContain('@opentelemetry/api');
     expect(instrumentation).not.toContain('chdb');
     expect(instrumentation).not.toContain('@agentmeter/store');
+    // zod for the config schemas, yaml for reading config files: nothing else.
     expect([...runtimeClosure('@agentmeter/conventions')].sort()).toEqual([
       '@agentmeter/conventions',
+      'yaml',
       'zod',
     ]);
   });

@@ -4,6 +4,7 @@
  * (one instance per receiver and integration), so a failing receiver is never silent; it also
  * shows in `/readyz`.
  */
+import { Tables } from '@agentmeter/schema';
 import type { ManagedRule } from './manager.js';
 import { Severities, type Evaluation } from './model.js';
 import type { IntegrationHealth } from './notify/index.js';
@@ -28,8 +29,7 @@ export function contactPointFailingRule(unhealthy: () => readonly IntegrationHea
     labels: {},
     annotations: {
       summary: 'Notifications to {{ $labels.receiver }} ({{ $labels.integration }}) keep failing',
-      description:
-        'agentmeter cannot deliver to this contact point; alerts routed only there are not being received. See GET /readyz and agentmeter.alert_deliveries.',
+      description: `agentmeter cannot deliver to this contact point; alerts routed only there are not being received. See GET /readyz and ${Tables.ALERT_DELIVERIES}.`,
     },
     noDataState: 'OK',
     execErrState: 'Error',

@@ -4,3 +4,4 @@ export * from './money.js';
 export * from './errors.js';
 export * from './problems.js';
 export * from './clock.js';
+export * from './config-file.js';

@@ -3,11 +3,14 @@
  * environment variables, defaults resolved here and nowhere else. An invalid file is refused
  * with every problem listed: where in the file, what was expected, what was found.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { issuesToProblems, ProblemsError, type Problem } from '@agentmeter/conventions';
+import {
+  issuesToProblems,
+  ProblemsError,
+  readConfigDocument,
+  type Problem,
+} from '@agentmeter/conventions';
 import { DEFAULT_DATABASE, DEFAULT_RETENTION } from '@agentmeter/schema';
 
 const port = z.number().int().min(0).max(65535);
@@ -271,12 +274,12 @@ export function loadConfig(
   let raw: Record<string, Record<string, unknown>> = {};
   const source = file ?? 'environment';
   if (file) {
-    let parsed: unknown;
-    try {
-      parsed = parseYaml(readFileSync(file, 'utf8'));
-    } catch (err) {
-      throw new ConfigError(file, [{ path: '(file)', message: (err as Error).message }]);
+    const document = readConfigDocument(file, 'configuration');
+    if ('failure' in document) {
+      const { message, problems } = document.failure;
+      throw new ConfigError(file, problems.length > 0 ? problems : [{ path: '(file)', message }]);
     }
+    const parsed = document.value;
     if (parsed !== null && parsed !== undefined && typeof parsed !== 'object') {
       throw new ConfigError(file, [
         { path: '(root)', message: `expected a mapping, found ${typeof parsed}` },

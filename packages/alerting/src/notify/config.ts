@@ -15,10 +15,14 @@
  * agentmeter does not implement are named as such rather than ignored. Only the files passed in
  * are read; `${VAR}` is expanded only when the caller passes an environment.
  */
-import { readFileSync } from 'node:fs';
-import { parseDocument } from 'yaml';
 import { z } from 'zod';
-import { formatPath, issuesToProblems, ProblemsError, type Problem } from '@agentmeter/conventions';
+import {
+  formatPath,
+  issuesToProblems,
+  ProblemsError,
+  readConfigDocument,
+  type Problem,
+} from '@agentmeter/conventions';
 import { parseDuration } from '../duration.js';
 import { unsupportedTemplateActions } from './grafana-text.js';
 
@@ -327,29 +331,15 @@ export function parseNotificationConfig(
 }
 
 function readDocument(file: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
+  const document = readConfigDocument(file, 'notification file');
+  if ('failure' in document) {
     throw new NotificationConfigError(
       'NOTIFICATION_CONFIG_UNREADABLE',
-      `cannot read notification file ${file}: ${(error as Error).message}`,
+      document.failure.message,
+      document.failure.problems,
     );
   }
-  const document = parseDocument(text);
-  if (document.errors.length > 0) {
-    throw new NotificationConfigError(
-      'NOTIFICATION_CONFIG_UNREADABLE',
-      `notification file ${file} is not valid YAML or JSON:`,
-      document.errors.map((error) => ({
-        path: error.linePos
-          ? `line ${error.linePos[0].line}, column ${error.linePos[0].col}`
-          : '(file)',
-        message: error.message.split('\n')[0] ?? error.message,
-      })),
-    );
-  }
-  return document.toJS();
+  return document.value;
 }
 
 /** Problems for keys of Grafana's format that agentmeter lacks; the other issues as they are. */

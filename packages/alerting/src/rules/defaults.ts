@@ -11,6 +11,7 @@
  */
 import { AccessEvents } from '@agentmeter/store';
 import { DEFAULT_BUDGET } from '@agentmeter/budgets';
+import { Tables } from '@agentmeter/schema';
 import { parseRules, RuleFileError, type LoadedRules } from './load.js';
 import type { Rule } from './rule.js';
 
@@ -262,7 +263,7 @@ export function defaultRuleDocument(o: DefaultRuleOptions = {}): unknown {
             kind: 'sql',
             query: [
               'SELECT remote_address, count() AS value',
-              'FROM {database:Identifier}.access_events',
+              `FROM {database:Identifier}.${Tables.ACCESS_EVENTS}`,
               `WHERE event = '${AccessEvents.AUTH_FAILED}' AND at > {window_start:DateTime64(3)}`,
               'GROUP BY remote_address',
             ].join('\n'),
@@ -273,8 +274,7 @@ export function defaultRuleDocument(o: DefaultRuleOptions = {}): unknown {
             annotations: {
               summary:
                 '{{ $value }} refused credentials from {{ $labels.remote_address }} in the last hour',
-              description:
-                'Seed 000 immediate action: more than 10 authentication failures from one address in an hour (agentmeter.access_events).',
+              description: `Seed 000 immediate action: more than 10 authentication failures from one address in an hour (${Tables.ACCESS_EVENTS}).`,
             },
           },
         ],

@@ -3,9 +3,13 @@
  * lists every problem of every file: the file, where in it (`groups[0].rules[2].window`), what
  * was expected and what was found. Rules come out normalised (`rule.ts`).
  */
-import { readFileSync } from 'node:fs';
-import { parseDocument } from 'yaml';
-import { formatPath, issuesToProblems, ProblemsError, type Problem } from '@agentmeter/conventions';
+import {
+  formatPath,
+  issuesToProblems,
+  ProblemsError,
+  readConfigDocument,
+  type Problem,
+} from '@agentmeter/conventions';
 import { Severities, type Severity } from '../model.js';
 import type { Dimension } from './metrics.js';
 import {
@@ -46,22 +50,12 @@ export class RuleFileError extends ProblemsError<'AGENTMETER_RULES_INVALID'> {
 /** Reads and checks every file; throws one RuleFileError listing all problems. */
 export function loadRuleFiles(paths: readonly string[]): LoadedRules {
   const checked = paths.map((path) => {
-    let text: string;
-    try {
-      text = readFileSync(path, 'utf8');
-    } catch (error) {
-      return refused(path, [
-        { path: '(root)', message: `cannot read the file: ${(error as Error).message}` },
-      ]);
+    const document = readConfigDocument(path, 'rule file');
+    if ('failure' in document) {
+      const { message, problems } = document.failure;
+      return refused(path, problems.length > 0 ? problems : [{ path: '(root)', message }]);
     }
-    const doc = parseDocument(text);
-    if (doc.errors.length > 0) {
-      return refused(
-        path,
-        doc.errors.map((e) => ({ path: '(yaml)', message: e.message.split('\n')[0]! })),
-      );
-    }
-    return checkRules(doc.toJS(), path);
+    return checkRules(document.value, path);
   });
   return combine(checked);
 }

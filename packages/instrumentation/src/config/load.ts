@@ -2,10 +2,8 @@
  * Reads and validates a routing config (`models.yaml`). All YAML and zod work happens here,
  * once, at start; the router compiles the result into lookup tables and never parses again.
  */
-import { readFileSync } from 'node:fs';
-import { parseDocument } from 'yaml';
 import { RoutingConfigError } from './errors.js';
-import { issuesToProblems } from '@agentmeter/conventions';
+import { issuesToProblems, readConfigDocument } from '@agentmeter/conventions';
 import { referenceProblems } from './references.js';
 import { type RoutingConfig, RoutingConfigSchema } from './schema.js';
 
@@ -29,27 +27,13 @@ export function parseRoutingConfig(input: unknown, label = 'routing config'): Ro
 
 /** Reads, parses and validates a YAML (or JSON) routing config file. */
 export function loadRoutingConfig(path: string): RoutingConfig {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
+  const document = readConfigDocument(path, 'routing config');
+  if ('failure' in document) {
     throw new RoutingConfigError(
       'ROUTING_CONFIG_UNREADABLE',
-      `cannot read routing config ${path}: ${(error as Error).message}`,
+      document.failure.message,
+      document.failure.problems,
     );
   }
-  const document = parseDocument(text);
-  if (document.errors.length > 0) {
-    throw new RoutingConfigError(
-      'ROUTING_CONFIG_UNREADABLE',
-      `routing config ${path} is not valid YAML:`,
-      document.errors.map((error) => ({
-        path: error.linePos
-          ? `line ${error.linePos[0].line}, column ${error.linePos[0].col}`
-          : '(file)',
-        message: error.message.split('\n')[0] ?? error.message,
-      })),
-    );
-  }
-  return parseRoutingConfig(document.toJS(), `routing config ${path}`);
+  return parseRoutingConfig(document.value, `routing config ${path}`);
 }

@@ -2,9 +2,7 @@
  * Reads and validates an overrides file (YAML, or JSON, which YAML parses too). A bad file is
  * refused with every problem listed, each with its path in the file.
  */
-import { readFileSync } from 'node:fs';
-import { parseDocument } from 'yaml';
-import { issuesToProblems } from '@agentmeter/conventions';
+import { issuesToProblems, readConfigDocument } from '@agentmeter/conventions';
 import { PricingError } from '../errors.js';
 import { type Overrides, OverridesSchema } from './schema.js';
 
@@ -21,27 +19,13 @@ export function parseOverrides(input: unknown, label: string): Overrides {
 
 /** Reads, parses and validates an overrides file. */
 export function readOverridesFile(path: string): Overrides {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
+  const document = readConfigDocument(path, 'price overrides');
+  if ('failure' in document) {
     throw new PricingError(
       'PRICING_OVERRIDES_UNREADABLE',
-      `cannot read price overrides ${path}: ${(error as Error).message}`,
+      document.failure.message,
+      document.failure.problems,
     );
   }
-  const document = parseDocument(text);
-  if (document.errors.length > 0) {
-    throw new PricingError(
-      'PRICING_OVERRIDES_UNREADABLE',
-      `price overrides ${path} is not valid YAML or JSON:`,
-      document.errors.map((error) => ({
-        path: error.linePos
-          ? `line ${error.linePos[0].line}, column ${error.linePos[0].col}`
-          : '(file)',
-        message: error.message.split('\n')[0] ?? error.message,
-      })),
-    );
-  }
-  return parseOverrides(document.toJS(), `price overrides ${path}`);
+  return parseOverrides(document.value, `price overrides ${path}`);
 }
