@@ -243,6 +243,12 @@ export const ENV_SETTINGS: readonly { env: string; key: string; parse?: (v: stri
     { env: 'AGENTMETER_API_KEYS', key: 'ingester.apiKeys', parse: list },
     { env: 'AGENTMETER_CLICKHOUSE_HTTP_HOST', key: 'clickhouseHttp.host' },
     { env: 'AGENTMETER_CLICKHOUSE_HTTP_PORT', key: 'clickhouseHttp.port', parse: Number },
+    // `false` where alerting runs elsewhere (one `agentmeter alerting` beside many ingesters).
+    {
+      env: 'AGENTMETER_ALERTING_ENABLED',
+      key: 'alerting.enabled',
+      parse: (v) => !/^(false|0|no)$/i.test(v),
+    },
     { env: 'AGENTMETER_ALERTING_HOST', key: 'alerting.host' },
     { env: 'AGENTMETER_ALERTING_PORT', key: 'alerting.port', parse: Number },
     { env: 'AGENTMETER_ALERT_RULES', key: 'alerting.ruleFiles', parse: list },
