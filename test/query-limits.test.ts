@@ -156,10 +156,12 @@ describe('connection limits', () => {
     // While 400 sockets press on the interface, both listeners keep working.
     expect(await ingestOne()).toBe(200);
     const times = await flood.closed;
-    const refusedAtOnce = times.filter((t) => t < 500).length;
+    // Past the maximum a connection is closed as it arrives; the 64 let in wait out the 1 s
+    // header deadline. Split between the two, with the event loop's lag on a busy machine.
+    const refusedAtOnce = times.filter((t) => t < 900).length;
     const slowest = Math.max(...times);
     console.log(
-      `idle flood: ${refusedAtOnce} of 400 closed within 0.5 s, all closed after ${slowest.toFixed(0)} ms`,
+      `idle flood: ${refusedAtOnce} of 400 closed before the header deadline, all closed after ${slowest.toFixed(0)} ms`,
     );
     expect(refusedAtOnce).toBeGreaterThanOrEqual(400 - 64);
     expect(slowest).toBeLessThan(5_000); // header deadline (1 s) + Node's check interval (1 s)
