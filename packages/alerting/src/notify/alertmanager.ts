@@ -17,8 +17,7 @@ import type { AlertmanagerSettings } from './config.js';
 import { goTime } from './go-format.js';
 import { sendHttp, type HttpLimits } from './http-send.js';
 import {
-  DELIVERY_ID_HEADER,
-  USER_AGENT,
+  notificationHeaders,
   type Integration,
   type Notification,
   type SendOutcome,
@@ -76,15 +75,10 @@ export class AlertmanagerIntegration implements Integration {
 
   async send(payload: string, deliveryId: string): Promise<SendOutcome> {
     const s = this.o.settings;
-    const headers: Record<string, string> = {
-      'Content-Type': 'application/json',
-      'User-Agent': USER_AGENT,
-      [DELIVERY_ID_HEADER]: deliveryId,
-    };
-    if (s.basicAuthUser !== undefined && s.basicAuthPassword !== undefined) {
-      headers['Authorization'] =
-        `Basic ${Buffer.from(`${s.basicAuthUser}:${s.basicAuthPassword}`).toString('base64')}`;
-    }
+    const headers = notificationHeaders(deliveryId, {
+      user: s.basicAuthUser,
+      password: s.basicAuthPassword,
+    });
     const outcomes = await Promise.all(
       s.urls.map((base) =>
         sendHttp(

@@ -13,6 +13,23 @@ export const DELIVERY_ID_HEADER = 'Idempotency-Key';
 
 export const USER_AGENT = 'agentmeter';
 
+/** The headers every notification request carries, with Basic auth when both parts are set. */
+export function notificationHeaders(
+  deliveryId: string,
+  basic: { user: string | undefined; password: string | undefined },
+): Record<string, string> {
+  const headers: Record<string, string> = {
+    'Content-Type': 'application/json',
+    'User-Agent': USER_AGENT,
+    [DELIVERY_ID_HEADER]: deliveryId,
+  };
+  if (basic.user !== undefined && basic.password !== undefined) {
+    headers['Authorization'] =
+      `Basic ${Buffer.from(`${basic.user}:${basic.password}`).toString('base64')}`;
+  }
+  return headers;
+}
+
 /** One notification of one aggregation group to one contact point. */
 export interface Notification {
   /** The contact point's name (`receiver` in Grafana's payload). */

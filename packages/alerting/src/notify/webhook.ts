@@ -10,8 +10,7 @@ import { grafanaWebhookBody, type GrafanaWebhookBody } from './grafana-payload.j
 import { hmacHeaders } from './hmac.js';
 import { sendHttp, type HttpLimits } from './http-send.js';
 import {
-  DELIVERY_ID_HEADER,
-  USER_AGENT,
+  notificationHeaders,
   type Integration,
   type Notification,
   type SendOutcome,
@@ -55,15 +54,8 @@ export class WebhookIntegration implements Integration {
 
   send(payload: string, deliveryId: string): Promise<SendOutcome> {
     const s = this.o.settings;
-    const headers: Record<string, string> = {
-      'Content-Type': 'application/json',
-      'User-Agent': USER_AGENT,
-      [DELIVERY_ID_HEADER]: deliveryId,
-    };
-    if (s.username !== undefined && s.password !== undefined) {
-      headers['Authorization'] =
-        `Basic ${Buffer.from(`${s.username}:${s.password}`).toString('base64')}`;
-    } else if (s.authorization_credentials !== undefined) {
+    const headers = notificationHeaders(deliveryId, { user: s.username, password: s.password });
+    if (headers['Authorization'] === undefined && s.authorization_credentials !== undefined) {
       headers['Authorization'] = `${s.authorization_scheme} ${s.authorization_credentials}`;
     }
     if (s.hmacConfig)
