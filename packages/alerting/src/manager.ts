@@ -265,7 +265,7 @@ export class RuleManager<R extends ManagedRule> {
     } else if (evaluation.samples.length === 0) {
       others = this.fallback(rule.noDataState, 'NoData', special, undefined, rule);
     } else {
-      for (const sample of evaluation.samples) this.seeSample(rule, sample, see);
+      for (const sample of evaluation.samples) this.seeSample(rule, sample, mine, see);
     }
     for (const s of mine) {
       if (seen.has(s.fingerprint)) continue;
@@ -277,6 +277,8 @@ export class RuleManager<R extends ManagedRule> {
   private seeSample(
     rule: R,
     sample: Sample,
+    /** The rule's instances before this evaluation: only they can be this series' others. */
+    mine: readonly StoredInstance[],
     see: (labels: Labels, o: Observation, values?: Record<string, number>) => Change,
   ): void {
     const base: Record<string, string> = {
@@ -287,8 +289,8 @@ export class RuleManager<R extends ManagedRule> {
     const values = { ...sample.values };
     if (sample.noVerdict) {
       // No verdict on this series: whatever instances it has keep their state.
-      for (const s of this.instances.values()) {
-        if (s.ruleId === rule.id && sameSeries(s.labels, base)) see(s.labels, { kind: 'keep' });
+      for (const s of mine) {
+        if (sameSeries(s.labels, base)) see(s.labels, { kind: 'keep' });
       }
       return;
     }
@@ -297,8 +299,8 @@ export class RuleManager<R extends ManagedRule> {
       see(labels, { kind: 'breach', value: sample.value, values }, values);
     }
     // The series' instances at other severities (or all, when it no longer breaches) clear.
-    for (const s of this.instances.values()) {
-      if (s.ruleId !== rule.id || !sameSeries(s.labels, base)) continue;
+    for (const s of mine) {
+      if (!sameSeries(s.labels, base)) continue;
       if (sample.breached && (s.labels[SEVERITY] === sample.breached || rule.labels[SEVERITY]))
         continue;
       see(s.labels, { kind: 'clear', value: sample.value });
