@@ -1,15 +1,18 @@
 /**
  * The rule manager, in the shape of Prometheus' `rules.Manager`: each group evaluates its rules
- * in order every `interval` on the injected clock; each rule's evaluation (one query, whatever
- * the number of series) becomes observations of its instances, the state machine (`state.ts`)
- * turns them into states, the changes are stored, and the active instances are handed to
- * notification. Scheduling, evaluation, state and notification stay separate pieces.
+ * every `interval` on the injected clock, all at one instant as Prometheus does (so the evaluator
+ * can answer a whole group with few statements); each rule's evaluation becomes observations of
+ * its instances, the state machine (`state.ts`) turns them into states, the group's changes are
+ * stored in one write, and the active instances are handed to notification. Groups wait for the
+ * engine in one queue, earliest deadline first (`evaluation-queue.ts`). Scheduling, evaluation,
+ * state and notification stay separate pieces.
  *
  * NoData and evaluation errors are handled per rule as Grafana does (`no_data_state`,
  * `exec_err_state`): a `NoData` / `Error` instance of its own (label `alertstate`), firing as
  * every alert (with `for`), or `Alerting`, `OK`, `KeepLast`.
  */
 import type { Clock, Timer } from '@agentmeter/conventions';
+import { EvaluationQueue } from './evaluation-queue.js';
 import { fingerprint } from './fingerprint.js';
 import type { InstanceStore, StoredInstance } from './instance-store.js';
 import {
@@ -50,12 +53,14 @@ export interface ManagedRule {
 }
 
 export interface RuleEvaluatorLike<R extends ManagedRule> {
-  evaluate(rule: R, nowMs: number): Promise<Evaluation>;
+  /** One evaluation per rule, in order, every rule at `nowMs`. */
+  evaluateAll(rules: readonly R[], nowMs: number): Promise<Evaluation[]>;
 }
 
 /** How a rule's last evaluation went (the `/api/v1/rules` health). */
 export interface RuleHealth {
   readonly lastEvaluation: number | undefined;
+  /** Its group's evaluation: a group's rules are evaluated together. */
   readonly evaluationMs: number;
   readonly health: 'ok' | 'err' | 'unknown';
   readonly lastError: string;
@@ -71,6 +76,8 @@ export interface RuleManagerOptions<R extends ManagedRule> {
   externalURL: string;
   /** How long resolved instances are kept (and re-read at start) for notification: 15 min. */
   resolvedRetentionMs?: number;
+  /** Group evaluations running at once (the rest wait, earliest deadline first): 2. */
+  concurrency?: number;
   onError?: (error: unknown) => void;
 }
 
@@ -80,7 +87,10 @@ const SEVERITY = 'severity';
 
 export class RuleManager<R extends ManagedRule> {
   private rules: R[];
+  /** By fingerprint, and the same instances by rule id (a rule's evaluation reads only its own). */
   private readonly instances = new Map<string, StoredInstance>();
+  private readonly byRule = new Map<string, Map<string, StoredInstance>>();
+  private readonly queue: EvaluationQueue;
   private readonly health = new Map<string, RuleHealth>();
   private readonly timers = new Map<string, Timer>();
   private readonly running = new Map<string, Promise<void>>();
@@ -92,14 +102,13 @@ export class RuleManager<R extends ManagedRule> {
   constructor(private readonly o: RuleManagerOptions<R>) {
     this.rules = [...o.rules];
     this.resolvedRetentionMs = o.resolvedRetentionMs ?? 15 * 60_000;
+    this.queue = new EvaluationQueue(o.concurrency ?? 2);
   }
 
   /** Restores stored instances, then evaluates every group now and every interval after. */
   async start(): Promise<void> {
     const now = this.o.clock.now();
-    for (const s of await this.o.store.load(now - this.resolvedRetentionMs)) {
-      this.instances.set(s.fingerprint, s);
-    }
+    for (const s of await this.o.store.load(now - this.resolvedRetentionMs)) this.put(s);
     this.stopped = false;
     for (const group of this.groups().keys()) this.schedule(group, 0);
   }
@@ -139,18 +148,16 @@ export class RuleManager<R extends ManagedRule> {
   /** Evaluates one group now (the scheduler's tick; public for the API's "evaluate now"). */
   async evaluateGroup(group: string): Promise<void> {
     const rules = this.groups().get(group) ?? [];
-    for (const rule of rules) {
-      const now = this.o.clock.now();
-      const started = performance.now();
-      let evaluation: Evaluation;
-      try {
-        evaluation = await this.o.evaluator.evaluate(rule, now);
-      } catch (error) {
-        evaluation = { ok: false, error: error instanceof Error ? error.message : String(error) };
-      }
-      const ms = performance.now() - started;
+    if (rules.length === 0) return;
+    const now = this.o.clock.now();
+    const started = performance.now();
+    const evaluations = await this.evaluateAll(rules, now);
+    const ms = performance.now() - started;
+    this.counters.evaluationSeconds += ms / 1000;
+    const changes: Change[] = [];
+    rules.forEach((rule, i) => {
+      const evaluation = evaluations[i]!;
       this.counters.evaluations++;
-      this.counters.evaluationSeconds += ms / 1000;
       if (!evaluation.ok) this.counters.evaluationFailures++;
       this.health.set(rule.id, {
         lastEvaluation: now,
@@ -158,10 +165,50 @@ export class RuleManager<R extends ManagedRule> {
         health: evaluation.ok ? 'ok' : 'err',
         lastError: evaluation.ok ? '' : evaluation.error,
       });
-      const changes = this.observeRule(rule, evaluation, now);
-      await this.commit(changes, now);
-      this.o.sink.push(this.notices(rule.id, changes));
+      changes.push(...this.observeRule(rule, evaluation, now));
+    });
+    await this.commit(changes, now);
+    this.o.sink.push(this.notices(rules, changes));
+  }
+
+  /** Group evaluations waiting for a slot (for `/metrics`). */
+  get queuedEvaluations(): number {
+    return this.queue.length;
+  }
+
+  /** The evaluator's answer, one per rule; a throw or a short answer fails the rules it misses. */
+  private async evaluateAll(rules: readonly R[], now: number): Promise<Evaluation[]> {
+    try {
+      const evaluations = await this.o.evaluator.evaluateAll(rules, now);
+      return rules.map(
+        (_, i) =>
+          evaluations[i] ?? {
+            ok: false,
+            error: `the evaluator answered ${evaluations.length} of ${rules.length} rules`,
+          },
+      );
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      return rules.map(() => ({ ok: false, error: message }));
     }
+  }
+
+  private put(s: StoredInstance): void {
+    this.instances.set(s.fingerprint, s);
+    let mine = this.byRule.get(s.ruleId);
+    if (!mine) this.byRule.set(s.ruleId, (mine = new Map()));
+    mine.set(s.fingerprint, s);
+  }
+
+  private drop(s: StoredInstance): void {
+    this.instances.delete(s.fingerprint);
+    const mine = this.byRule.get(s.ruleId);
+    mine?.delete(s.fingerprint);
+    if (mine?.size === 0) this.byRule.delete(s.ruleId);
+  }
+
+  private instancesOf(ruleId: string): StoredInstance[] {
+    return [...(this.byRule.get(ruleId)?.values() ?? [])];
   }
 
   acknowledge(fp: string, by: string, comment: string): Promise<StoredInstance> {
@@ -210,7 +257,10 @@ export class RuleManager<R extends ManagedRule> {
         const rules = this.groups().get(group);
         if (this.stopped || !rules) return;
         const started = this.o.clock.now();
-        const run = this.evaluateGroup(group)
+        // Due before its next tick.
+        const deadline = started + rules[0]!.intervalMs;
+        const run = this.queue
+          .run(deadline, () => this.evaluateGroup(group))
           .catch((e: unknown) => this.o.onError?.(e))
           .finally(() => {
             this.running.delete(group);
@@ -231,7 +281,7 @@ export class RuleManager<R extends ManagedRule> {
   /** One evaluation's observations of every instance of the rule. */
   private observeRule(rule: R, evaluation: Evaluation, now: number): Change[] {
     const timing = { forMs: rule.forMs, keepFiringForMs: rule.keepFiringForMs };
-    const mine = [...this.instances.values()].filter((s) => s.ruleId === rule.id);
+    const mine = this.instancesOf(rule.id);
     const changes: Change[] = [];
     const seen = new Set<string>();
     const see = (labels: Labels, o: Observation, values: Record<string, number> = {}) => {
@@ -254,7 +304,7 @@ export class RuleManager<R extends ManagedRule> {
           ...change.instance,
           annotations: { ...change.instance.annotations, error },
         };
-        this.instances.set(change.instance.fingerprint, change.instance);
+        this.put(change.instance);
       }
     };
     // What happens to every instance this evaluation does not mention.
@@ -320,7 +370,7 @@ export class RuleManager<R extends ManagedRule> {
       return { kind: 'keep' };
     }
     if (mode === 'Alerting') {
-      const active = [...this.instances.values()].some((s) => s.ruleId === rule.id && isActive(s));
+      const active = this.instancesOf(rule.id).some(isActive);
       if (!active) raise(special, error);
       return { kind: 'breach', value: 0, values: {} };
     }
@@ -342,7 +392,7 @@ export class RuleManager<R extends ManagedRule> {
         ? renderAll(rule.annotations, { value: step.next.value, labels: step.next.labels, values })
         : prev.annotations;
     const instance: StoredInstance = { ...step.next, annotations };
-    this.instances.set(instance.fingerprint, instance);
+    this.put(instance);
     return { instance, transition: step.transition };
   }
 
@@ -352,25 +402,27 @@ export class RuleManager<R extends ManagedRule> {
       now,
     );
     // Forget what needs no more notification: inactive, or resolved long enough ago.
-    for (const [fp, s] of this.instances) {
+    for (const s of this.instances.values()) {
       const expired =
         s.state === AlertStates.INACTIVE ||
         (s.state === AlertStates.RESOLVED &&
           now - (s.resolvedAt ?? now) > this.resolvedRetentionMs);
-      if (expired) this.instances.delete(fp);
+      if (expired) this.drop(s);
     }
   }
 
-  /** The rule's active instances, and those this round resolved (told once). */
-  private notices(ruleId: string, changes: readonly Change[]): AlertNotice[] {
+  /** The rules' active instances, and those this round resolved (told once). */
+  private notices(rules: readonly R[], changes: readonly Change[]): AlertNotice[] {
     const resolvedNow = new Set(
       changes
         .filter((c) => c.transition?.to === AlertStates.RESOLVED)
         .map((c) => c.instance.fingerprint),
     );
-    return [...this.instances.values()]
-      .filter((s) => s.ruleId === ruleId && (isActive(s) || resolvedNow.has(s.fingerprint)))
-      .map((s) => this.notice(s));
+    return rules.flatMap((rule) =>
+      this.instancesOf(rule.id)
+        .filter((s) => isActive(s) || resolvedNow.has(s.fingerprint))
+        .map((s) => this.notice(s)),
+    );
   }
 
   private notice(s: StoredInstance): AlertNotice {
@@ -400,7 +452,7 @@ export class RuleManager<R extends ManagedRule> {
     const step = act(s, now);
     if ('refused' in step) throw new AlertActionRefused(step.refused);
     const instance = { ...step.next, annotations: s.annotations };
-    this.instances.set(fp, instance);
+    this.put(instance);
     await this.o.store.save([{ instance, transition: step.transition }], now);
     this.o.sink.push([this.notice(instance)]);
     return instance;

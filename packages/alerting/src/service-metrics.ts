@@ -41,8 +41,14 @@ export function serviceMetrics(
     {
       name: 'agentmeter_alerting_rule_evaluation_seconds_total',
       type: 'counter',
-      help: 'Time spent evaluating rules.',
+      help: 'Time spent evaluating rule groups.',
       samples: [['', c.evaluationSeconds]],
+    },
+    {
+      name: 'agentmeter_alerting_group_evaluations_queued',
+      type: 'gauge',
+      help: 'Rule group evaluations due and waiting for the engine (earliest deadline first).',
+      samples: [['', manager.queuedEvaluations]],
     },
     {
       name: 'agentmeter_alerting_rules',

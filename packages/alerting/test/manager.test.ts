@@ -73,8 +73,9 @@ const sample = (
 class Script {
   calls = 0;
   constructor(private readonly steps: Evaluation[]) {}
-  async evaluate(): Promise<Evaluation> {
-    return this.steps[Math.min(this.calls++, this.steps.length - 1)]!;
+  async evaluateAll(rules: readonly unknown[]): Promise<Evaluation[]> {
+    const step = this.steps[Math.min(this.calls++, this.steps.length - 1)]!;
+    return rules.map(() => step);
   }
 }
 
@@ -270,6 +271,128 @@ describe('acknowledgement and restart', () => {
     await expect(manager.acknowledge('0000000000000000', 'ana', '')).rejects.toThrow(
       'no alert with fingerprint 0000000000000000',
     );
+    await manager.stop();
+  });
+});
+
+describe('groups', () => {
+  /** Answers each rule from its own script; records every call. */
+  class ByRule {
+    readonly calls: { ids: string[]; now: number }[] = [];
+    constructor(private readonly answer: (id: string, call: number) => Evaluation) {}
+    async evaluateAll(rules: readonly ManagedRule[], now: number): Promise<Evaluation[]> {
+      this.calls.push({ ids: rules.map((r) => r.id), now });
+      return rules.map((r) => this.answer(r.id, this.calls.length));
+    }
+  }
+
+  it("evaluates a group's rules at one instant in one call and stores the group's changes in one save", async () => {
+    const instances = new ClickHouseInstanceStore(store.client, await freshDatabase());
+    const saves: number[] = [];
+    const counted = {
+      load: (since: number) => instances.load(since),
+      save: (changes: Parameters<typeof instances.save>[0], now: number) => {
+        saves.push(changes.length);
+        return instances.save(changes, now);
+      },
+    };
+    const rules = ['A', 'B', 'C'].map((name) => rule({ id: `llm/${name}`, name }));
+    const evaluator = new ByRule((id) =>
+      ok(sample(id === 'llm/B' ? 'anthropic' : 'openai', 0.5, 'critical')),
+    );
+    const clock = new ManualClock(Date.UTC(2026, 11, 1, 12));
+    const sink = new Sink();
+    const manager = new RuleManager({
+      rules,
+      evaluator,
+      store: counted,
+      sink,
+      clock,
+      externalURL: 'http://127.0.0.1:9095',
+    });
+    await manager.start();
+    clock.advance(0);
+    await manager.settled();
+
+    expect(evaluator.calls).toEqual([
+      { ids: ['llm/A', 'llm/B', 'llm/C'], now: Date.UTC(2026, 11, 1, 12) },
+    ]);
+    expect(saves).toEqual([3]);
+    expect(sink.rounds).toHaveLength(1);
+    expect(sink.last().map((n) => n.labels.alertname)).toEqual(['A', 'B', 'C']);
+    await manager.stop();
+  });
+
+  it('an evaluator that throws or answers short fails the rules it did not answer, not the group', async () => {
+    const rules = ['A', 'B'].map((name) => rule({ id: `llm/${name}`, name }));
+    const clock = new ManualClock(Date.UTC(2026, 11, 1, 12));
+    let call = 0;
+    const evaluator = {
+      async evaluateAll(): Promise<Evaluation[]> {
+        if (++call === 1) throw new Error('connection refused');
+        return [ok(sample('openai', 0.5, 'critical'))];
+      },
+    };
+    const manager = new RuleManager({
+      rules,
+      evaluator,
+      store: new ClickHouseInstanceStore(store.client, await freshDatabase()),
+      sink: new Sink(),
+      clock,
+      externalURL: 'http://127.0.0.1:9095',
+    });
+    await manager.start();
+    clock.advance(0);
+    await manager.settled();
+    expect(manager.ruleHealth('llm/A')).toMatchObject({
+      health: 'err',
+      lastError: 'connection refused',
+    });
+    expect(manager.ruleHealth('llm/B')).toMatchObject({ health: 'err' });
+
+    clock.advance(MIN);
+    await manager.settled();
+    expect(manager.ruleHealth('llm/A')).toMatchObject({ health: 'ok' });
+    expect(manager.ruleHealth('llm/B')).toMatchObject({
+      health: 'err',
+      lastError: 'the evaluator answered 1 of 2 rules',
+    });
+    await manager.stop();
+  });
+
+  it('groups wait for a slot earliest deadline first: a 10 s group due now overtakes queued 1 m groups', async () => {
+    const clock = new ManualClock(Date.UTC(2026, 11, 1, 12));
+    const order: string[] = [];
+    const gates: (() => void)[] = [];
+    const evaluator = {
+      evaluateAll(rules: readonly ManagedRule[]): Promise<Evaluation[]> {
+        order.push(rules[0]!.group);
+        // Each evaluation holds its slot until the test releases it.
+        return new Promise((resolve) => gates.push(() => resolve(rules.map(() => ok()))));
+      },
+    };
+    const slow = ['s1', 's2', 's3'].map((g) => rule({ id: `${g}/R`, name: g, group: g }));
+    const fast = rule({ id: 'fast/R', name: 'fast', group: 'fast', intervalMs: 10_000 });
+    const manager = new RuleManager({
+      rules: [...slow, fast],
+      evaluator,
+      store: new ClickHouseInstanceStore(store.client, await freshDatabase()),
+      sink: new Sink(),
+      clock,
+      externalURL: 'http://127.0.0.1:9095',
+      concurrency: 1,
+    });
+    await manager.start();
+    clock.advance(0);
+    // s1 runs; s2, s3 (due in 1 m) and fast (due in 10 s) wait; fast goes next.
+    await new Promise((r) => setImmediate(r));
+    expect(order).toEqual(['s1']);
+    expect(manager.queuedEvaluations).toBe(3);
+    while (gates.length > 0 || manager.queuedEvaluations > 0) {
+      gates.shift()?.();
+      await new Promise((r) => setImmediate(r));
+    }
+    expect(order).toEqual(['s1', 'fast', 's2', 's3']);
     await manager.stop();
   });
 });
