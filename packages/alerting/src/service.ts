@@ -12,7 +12,7 @@ import { listen, queryRows, type AccessEvent, type AgentmeterConfig } from '@age
 import { createAlertingApi } from './api.js';
 import { ClickHouseInstanceStore } from './instance-store.js';
 import { RuleManager } from './manager.js';
-import { AlertStates, type AlertNotice, type NotificationSink } from './model.js';
+import { AlertStates, type AlertNotice, type Evaluation, type NotificationSink } from './model.js';
 import {
   ClickHouseDeliveryLog,
   loadNotificationConfig,
@@ -98,10 +98,7 @@ export async function startAlerting(o: AlertingServiceOptions): Promise<Alerting
   const evaluator = new RuleEvaluator({ client: o.client, database });
   const manager = new RuleManager<ServiceRule>({
     rules: [...rules.rules(), ...selfRules],
-    evaluator: {
-      evaluate: async (rule, now) =>
-        rule.kind === 'self' ? rule.evaluate(now) : evaluator.evaluate(rule, now),
-    },
+    evaluator: { evaluateAll: (group, now) => evaluateServiceRules(evaluator, group, now) },
     store: new ClickHouseInstanceStore(o.client, database),
     sink,
     clock,
@@ -213,4 +210,16 @@ async function alertStats(
     window,
     historyRetentionDays: ALERTING_RETENTION_DAYS,
   };
+}
+
+/** The product's rules in one batch; the service's own rules evaluate themselves. */
+async function evaluateServiceRules(
+  evaluator: RuleEvaluator,
+  group: readonly ServiceRule[],
+  now: number,
+): Promise<Evaluation[]> {
+  const products = group.filter((r): r is Rule => r.kind !== 'self');
+  const answers = await Promise.all(products.map((r) => evaluator.evaluate(r, now)));
+  let next = 0;
+  return group.map((r) => (r.kind === 'self' ? r.evaluate(now) : answers[next++]!));
 }

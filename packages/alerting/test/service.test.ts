@@ -120,8 +120,7 @@ async function start(
   const tick = async (ms = 10_000) => {
     clock.advance(ms);
     await service.manager.settled();
-    // Deliveries run on their own promises: let them settle.
-    for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+    await service.dispatcher?.settled();
   };
   await tick(0);
   const api = (path: string, init: RequestInit & { key?: string } = {}) =>

@@ -141,6 +141,8 @@ export class NotificationDispatcher implements NotificationSink {
 
   private readonly groups = new Map<string, Group>();
   private readonly channels = new Map<string, Channel>();
+  /** Delivery attempts running (recording, sending, logging the outcome). */
+  private readonly inFlight = new Set<Promise<void>>();
   private readonly told = new Map<string, ToldState>();
   private state: 'new' | 'starting' | 'running' | 'stopped' = 'new';
   /** Pushed before start() finished: applied once receivers' history is known. */
@@ -283,6 +285,21 @@ export class NotificationDispatcher implements NotificationSink {
       if (channel.delivery?.running) running.push(channel.delivery.running);
     }
     await Promise.all(running);
+  }
+
+  /**
+   * Resolves when no delivery attempt is in flight (one waiting for its retry timer is not): tests
+   * advance a manual clock, then await this.
+   */
+  async settled(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.all(this.inFlight);
+  }
+
+  private track(attempt: Promise<void>): Promise<void> {
+    this.inFlight.add(attempt);
+    const done = () => void this.inFlight.delete(attempt);
+    attempt.then(done, done);
+    return attempt;
   }
 
   /** Read through a getter: the state changes across awaits, which narrowing does not see. */
@@ -465,14 +482,16 @@ export class NotificationDispatcher implements NotificationSink {
       running: undefined,
     };
     channel.delivery = delivery;
-    delivery.running = (async () => {
-      await this.record(channel, delivery, {
-        status: DeliveryStatuses.PENDING,
-        attempt: delivery.attempts,
-        nextAttemptAt: now,
-      });
-      await this.attempt(channel, delivery);
-    })();
+    delivery.running = this.track(
+      (async () => {
+        await this.record(channel, delivery, {
+          status: DeliveryStatuses.PENDING,
+          attempt: delivery.attempts,
+          nextAttemptAt: now,
+        });
+        await this.attempt(channel, delivery);
+      })(),
+    );
   }
 
   /** A delivery of the log still pending at start: attempted again when due, in a new round. */
@@ -513,10 +532,10 @@ export class NotificationDispatcher implements NotificationSink {
     };
     channel.delivery = delivery;
     const wait = (row.nextAttemptAt ?? now) - now;
-    if (wait <= 0) delivery.running = this.attempt(channel, delivery);
+    if (wait <= 0) delivery.running = this.track(this.attempt(channel, delivery));
     else
       delivery.retryTimer = this.clock.setTimer(
-        () => (delivery.running = this.attempt(channel, delivery)),
+        () => (delivery.running = this.track(this.attempt(channel, delivery))),
         wait,
         BACKGROUND,
       );
@@ -558,7 +577,7 @@ export class NotificationDispatcher implements NotificationSink {
     if (retry) {
       if (!this.stopped) {
         delivery.retryTimer = this.clock.setTimer(
-          () => (delivery.running = this.attempt(channel, delivery)),
+          () => (delivery.running = this.track(this.attempt(channel, delivery))),
           delay,
           BACKGROUND,
         );
