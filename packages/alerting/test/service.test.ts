@@ -5,7 +5,7 @@
  * (its own alert and /readyz), and a restart that sends no second firing notification.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -249,6 +249,11 @@ describe('statistics, budgets, probes and metrics', () => {
     const metrics = await (await s.api('/metrics')).text();
     expect(metrics).toContain('# TYPE agentmeter_alerting_rule_evaluations_total counter');
     expect(metrics).toContain('agentmeter_alerting_alerts{state="firing"} 1');
+    expect(metrics).toContain('agentmeter_alerting_group_evaluations_queued 0');
+    // Every family is documented (docs/alerting.md lists them).
+    const documented = readFileSync(new URL('../../../docs/alerting.md', import.meta.url), 'utf8');
+    const families = [...metrics.matchAll(/^# TYPE (\S+)/gm)].map((m) => m[1]!);
+    expect(families.filter((f) => !documented.includes(`\`${f}`))).toEqual([]);
     const test = await s.api('/api/v1/contact-points/hook/test', {
       method: 'POST',
       key: WRITE_KEY,
