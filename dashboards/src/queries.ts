@@ -13,7 +13,6 @@ import {
   QuotaDecisions,
   RateLimitDecisions,
 } from '@agentmeter/conventions';
-import { METRICS, AlertStates, DeliveryStatuses } from '@agentmeter/alerting';
 import { AccessEvents } from '@agentmeter/store';
 import { Tables } from '@agentmeter/schema';
 import {
@@ -34,9 +33,17 @@ import {
 } from './sql.js';
 import { BEST_FIRST, EXPECTED_CATEGORY_SHARE } from './seeds.js';
 
-/** The alerting service's metric definitions, so a panel and the rule alerting on it agree. */
-const metric = (name: keyof typeof METRICS) =>
-  METRICS[name].sql({ part: '1', hours: '1', total: (e) => e });
+const ERROR_RATE = 'sum(errors) / sum(requests)';
+const RATE_LIMITED = `sumIf(errors, error_category = '${ErrorCategory.RATE_LIMIT}')`;
+/**
+ * The default ProviderHealthScore rule's score (packages/alerting rules/metrics.ts, seed 004's
+ * bands): 100 minus 60 × error rate ÷ 10 %, 30 × p95 past 2 s ÷ 2 s, 10 × rate-limit denials
+ * ÷ 10 %, each part capped at its weight.
+ */
+const HEALTH_SCORE = `100
+    - 60 * least(1, ${ERROR_RATE} / 0.1)
+    - 30 * least(1, greatest(0, ${quantile('duration_ms_quantiles', 0.95)} - 2000) / 2000)
+    - 10 * least(1, ${RATE_LIMITED} / sum(requests) / 0.1)`;
 
 /** Query variables: the filter's values over the 1h rollup, busiest first, cascading. */
 const filterValues = (v: FilterVariable, parents: FilterVariable[]) => {
@@ -64,7 +71,7 @@ export const UsageQueries = {
   requests: TOTAL,
   costUsd: `SELECT ${usd('sum(cost_usd)')} AS spend_usd FROM ${ROLLUP}\nWHERE ${ROLLUP_WHERE}`,
   tokens: `SELECT sum(input_tokens) + sum(output_tokens) AS tokens FROM ${ROLLUP}\nWHERE ${ROLLUP_WHERE}`,
-  errorRate: `SELECT ${metric('error_rate')} AS error_rate FROM ${ROLLUP}\nWHERE ${ROLLUP_WHERE}`,
+  errorRate: `SELECT ${ERROR_RATE} AS error_rate FROM ${ROLLUP}\nWHERE ${ROLLUP_WHERE}`,
   latencyP95Ms: `SELECT ${quantile('duration_ms_quantiles', 0.95)} AS p95_ms FROM ${ROLLUP}\nWHERE ${ROLLUP_WHERE}`,
   unpricedCalls: `SELECT sum(unpriced_requests) AS unpriced_calls FROM ${ROLLUP}\nWHERE ${ROLLUP_WHERE}`,
   /** The UTC day of the range's end, from the 1h rollup whatever the range. */
@@ -90,7 +97,7 @@ GROUP BY time, request_model ORDER BY time`,
 FROM ${ROLLUP}
 WHERE ${ROLLUP_WHERE}
 GROUP BY time ORDER BY time`,
-  errorRateByProvider: `SELECT ${TIME}, provider, ${metric('error_rate')} AS error_rate
+  errorRateByProvider: `SELECT ${TIME}, provider, ${ERROR_RATE} AS error_rate
 FROM ${ROLLUP}
 WHERE ${ROLLUP_WHERE}
 GROUP BY time, provider ORDER BY time`,
@@ -104,7 +111,7 @@ GROUP BY time ORDER BY time`,
   topModelsByCost: `SELECT provider, request_model, ${usd('sum(cost_usd)')} AS spend_usd,
   spend_usd / ${usd('sum(sum(cost_usd)) OVER ()')} AS share,
   sum(requests) AS calls, spend_usd / calls AS usd_per_call,
-  ${quantile('duration_ms_quantiles', 0.95)} AS p95_ms, ${metric('error_rate')} AS error_rate,
+  ${quantile('duration_ms_quantiles', 0.95)} AS p95_ms, ${ERROR_RATE} AS error_rate,
   sum(unpriced_requests) AS unpriced_calls
 FROM ${ROLLUP}
 WHERE ${ROLLUP_WHERE}
@@ -142,7 +149,7 @@ FROM ${ROLLUP}
 WHERE ${ROLLUP_WHERE}
 GROUP BY strategy ORDER BY calls DESC`,
   /** Share of provider calls on an escalation model (docs/schema.md), routed categories only. */
-  escalationRateByCategory: `SELECT category, ${metric('escalation_rate')} AS escalation_rate,
+  escalationRateByCategory: `SELECT category, sum(escalations) / sum(requests) AS escalation_rate,
   sum(escalations) AS escalated_calls, sum(requests) AS calls
 FROM ${ROLLUP}
 WHERE ${ROLLUP_WHERE} AND strategy != '${BEST_FIRST}'
@@ -233,17 +240,15 @@ FROM ${ROLLUP}
 WHERE ${ROLLUP_WHERE}`,
 } as const;
 
-const RATE_LIMITED = `sumIf(requests, error_category = '${ErrorCategory.RATE_LIMIT}')`;
-
 export const HealthQueries = {
   /** The health score is the ProviderHealthScore rule's metric, computed the same way. */
-  providerStatus: `SELECT provider, sum(requests) AS calls, 1 - ${metric('error_rate')} AS success_rate,
+  providerStatus: `SELECT provider, sum(requests) AS calls, 1 - ${ERROR_RATE} AS success_rate,
   ${quantile('duration_ms_quantiles', 0.95)} AS p95_ms, ${RATE_LIMITED} AS rate_limited,
-  ${metric('provider_health_score')} AS health_score
+  ${HEALTH_SCORE} AS health_score
 FROM ${ROLLUP}
 WHERE ${ROLLUP_WHERE}
 GROUP BY provider ORDER BY health_score`,
-  healthScoreByProvider: `SELECT ${TIME}, provider, ${metric('provider_health_score')} AS health_score
+  healthScoreByProvider: `SELECT ${TIME}, provider, ${HEALTH_SCORE} AS health_score
 FROM ${ROLLUP}
 WHERE ${ROLLUP_WHERE}
 GROUP BY time, provider ORDER BY time`,
@@ -270,6 +275,19 @@ GROUP BY provider, request_model ORDER BY p95_ms DESC LIMIT 50`,
 FROM ${ROLLUP}
 WHERE ${ROLLUP_WHERE}
 GROUP BY time, provider HAVING NOT isNaN(ttft_p95_ms) ORDER BY time`,
+} as const;
+
+/**
+ * The values of alert_instances.state and alert_deliveries.status (docs/alerting.md). Spelled
+ * here because the alerting package's entry loads the whole service; they belong with the other
+ * decision values in @agentmeter/conventions.
+ */
+const AlertStates = { PENDING: 'pending', FIRING: 'firing', RECOVERING: 'recovering' } as const;
+const DeliveryStatuses = {
+  PENDING: 'pending',
+  SENT: 'sent',
+  FAILED: 'failed',
+  GAVE_UP: 'gave_up',
 } as const;
 
 const INSTANCES = `${table(Tables.ALERT_INSTANCES)} FINAL`;
