@@ -3,7 +3,6 @@
  * reproducible by seed, on the real engine) and the score of a marked file.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_DATABASE } from '@agentmeter/schema';
 import {
   readReviewFile,
   reviewCsv,
@@ -44,7 +43,7 @@ beforeAll(async () => {
 afterAll(() => engine?.close());
 
 const sample = (seed: bigint, size = 50) =>
-  sampleForReview(engine.run, { database: DEFAULT_DATABASE, from: FROM, to: TO, size, seed });
+  sampleForReview(engine.run, { from: FROM, to: TO, size, seed });
 
 describe('review sample', () => {
   it('holds only detected-category calls of the period, one row per routed call', async () => {

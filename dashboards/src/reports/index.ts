@@ -20,3 +20,25 @@ export {
   type AccuracyLine,
   type ReviewScore,
 } from './review-score.js';
+export { Panels, type Period } from './panels.js';
+export {
+  WEEKLY_SECTIONS,
+  WEEKLY_TRIGGERS,
+  escalationBand,
+  weeklyFindings,
+  weeklyReport,
+  weeklyVerdict,
+  type WeeklyReport,
+} from './weekly.js';
+export { weeklyMarkdown } from './weekly-markdown.js';
+export {
+  DAILY_TRIGGERS,
+  Severities,
+  dailySummary,
+  recommend,
+  trend,
+  type DailySummary,
+  type Recommendation,
+  type Severity,
+} from './daily.js';
+export { dailyMarkdown } from './daily-markdown.js';
