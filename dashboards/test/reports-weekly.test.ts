@@ -11,6 +11,12 @@ import { openEngine, span, type Engine } from './reports-fixture.js';
 const W48 = { from: Date.parse('2026-11-23T00:00:00Z'), to: Date.parse('2026-11-30T00:00:00Z') };
 const W46 = { from: Date.parse('2026-11-09T00:00:00Z'), to: Date.parse('2026-11-16T00:00:00Z') };
 const GENERATED = Date.parse('2026-12-02T09:00:00Z');
+/** Seed 000's never_fallback_categories. */
+const HIGH_RISK = [
+  'security_auth_change',
+  'external_feature_reuse_remote',
+  'schema_contract_change_destructive',
+];
 
 /** `count` spans of one category spread over the week starting `monday` (YYYY-MM-DD). */
 function calls(
@@ -158,7 +164,11 @@ beforeAll(async () => {
     delivery('2026-11-11 12:00:00.000', 'team', 'sent'),
   ]);
   const week = (period: typeof W48, label: string) =>
-    weeklyReport(new Panels(engine.run, period), { label, generatedAt: GENERATED });
+    weeklyReport(new Panels(engine.run, period), {
+      label,
+      generatedAt: GENERATED,
+      highRisk: HIGH_RISK,
+    });
   [fired, quiet] = await Promise.all([week(W48, '2026-W48'), week(W46, '2026-W46')]);
 });
 afterAll(() => engine?.close());

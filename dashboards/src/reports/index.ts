@@ -28,6 +28,7 @@ export {
   weeklyFindings,
   weeklyReport,
   weeklyVerdict,
+  type WeeklyOptions,
   type WeeklyReport,
 } from './weekly.js';
 export { weeklyMarkdown } from './weekly-markdown.js';

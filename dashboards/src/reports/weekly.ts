@@ -4,7 +4,6 @@
  * the CI security scans, which agentmeter does not see, with agentmeter's own checks: calls the
  * price catalog could not price (cost missing, not $0) and alert notifications that fail.
  */
-import { SEED_NEVER_FALLBACK_CATEGORIES } from '@agentmeter/alerting';
 import { AccessEvents } from '@agentmeter/store';
 import {
   AlertQueries,
@@ -43,7 +42,6 @@ export const WEEKLY_TRIGGERS = {
 
 /** The seed's fallback when no heuristic matches (`detect_category`). */
 const FALLBACK_CATEGORY = 'core_backend_high';
-const HIGH_RISK: readonly string[] = SEED_NEVER_FALLBACK_CATEGORIES;
 
 type Num = number | string | null;
 /** ClickHouse's JSON quotes 64-bit integers and prints NaN as null. */
@@ -139,19 +137,20 @@ const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
 const ok = (trigger: string, detail: string) => [finding(DecisionLevels.NONE, trigger, detail)];
 
 /** Seed 000's escalation bands, read as the seed lists them (most severe first). */
-export function escalationBand(rate: number, category: string): string {
+export function escalationBand(rate: number, highRisk: boolean): string {
   if (rate > ESCALATION_BANDS.switchToBestFirst) return 'switch to best_first (> 80 %)';
   if (rate > ESCALATION_BANDS.upgradePrimary) return 'upgrade primary model (> 50 %)';
   if (rate >= ESCALATION_BANDS.healthyFrom && rate <= ESCALATION_BANDS.healthyTo)
     return 'well tuned (10–30 %)';
   if (rate < ESCALATION_BANDS.oversized)
-    return HIGH_RISK.includes(category)
-      ? 'below 5 % (security category: keep)'
-      : 'downgrade primary model (< 5 %)';
+    return highRisk ? 'below 5 % (security category: keep)' : 'downgrade primary model (< 5 %)';
   return 'watch (outside 10–30 %)';
 }
 
-async function categories(p: Panels): Promise<WeeklyReport['categories']> {
+async function categories(
+  p: Panels,
+  highRisk: readonly string[],
+): Promise<WeeklyReport['categories']> {
   const raw = await p.rows<{ category: string; calls: Num; share: Num }>(
     RoutingQueries.categoryDistribution,
   );
@@ -162,7 +161,7 @@ async function categories(p: Panels): Promise<WeeklyReport['categories']> {
     const matches =
       expected === undefined
         ? undefined
-        : HIGH_RISK.includes(r.category)
+        : highRisk.includes(r.category)
           ? share <= expected
           : Math.abs(share - expected) <= expected * tolerance;
     return { category: r.category, calls: n(r.calls), share, expected, matches };
@@ -170,7 +169,7 @@ async function categories(p: Panels): Promise<WeeklyReport['categories']> {
   const calls = rows.reduce((s, r) => s + r.calls, 0);
   const findings: Finding[] = [];
   for (const r of rows) {
-    if (HIGH_RISK.includes(r.category) && r.share > WEEKLY_TRIGGERS.highRiskShare)
+    if (highRisk.includes(r.category) && r.share > WEEKLY_TRIGGERS.highRiskShare)
       findings.push(
         finding(
           DecisionLevels.THIS_WEEK,
@@ -194,7 +193,7 @@ async function categories(p: Panels): Promise<WeeklyReport['categories']> {
   const off = rows.filter(
     (r) =>
       r.matches === false &&
-      !(HIGH_RISK.includes(r.category) && r.share > WEEKLY_TRIGGERS.highRiskShare),
+      !(highRisk.includes(r.category) && r.share > WEEKLY_TRIGGERS.highRiskShare),
   );
   if (off.length > 0)
     findings.push(
@@ -214,23 +213,25 @@ async function categories(p: Panels): Promise<WeeklyReport['categories']> {
 }
 
 /** The escalation panel's row (and the best_first query's, which names its columns alike). */
-const escalationRow = (r: {
-  category: string;
-  calls: Num;
-  escalated_calls: Num;
-  escalation_rate: Num;
-}): EscalationRow => ({
+const escalationRow = (
+  r: { category: string; calls: Num; escalated_calls: Num; escalation_rate: Num },
+  highRisk: readonly string[],
+): EscalationRow => ({
   category: r.category,
   calls: n(r.calls),
   escalations: n(r.escalated_calls),
   rate: n(r.escalation_rate),
-  band: escalationBand(n(r.escalation_rate), r.category),
+  band: escalationBand(n(r.escalation_rate), highRisk.includes(r.category)),
 });
 
-async function escalation(p: Panels): Promise<WeeklyReport['escalation']> {
+async function escalation(
+  p: Panels,
+  highRisk: readonly string[],
+): Promise<WeeklyReport['escalation']> {
   type Raw = Parameters<typeof escalationRow>[0];
-  const rows = (await p.rows<Raw>(RoutingQueries.escalationRateByCategory)).map(escalationRow);
-  const bestFirst = (await p.bound<Raw>(BEST_FIRST_ESCALATION)).map(escalationRow);
+  const row = (r: Raw) => escalationRow(r, highRisk);
+  const rows = (await p.rows<Raw>(RoutingQueries.escalationRateByCategory)).map(row);
+  const bestFirst = (await p.bound<Raw>(BEST_FIRST_ESCALATION)).map(row);
   const judged = (r: EscalationRow) => r.calls >= WEEKLY_TRIGGERS.minCalls;
   const findings: Finding[] = [];
   for (const r of bestFirst.filter(judged))
@@ -260,7 +261,7 @@ async function escalation(p: Panels): Promise<WeeklyReport['escalation']> {
           `${detail}: upgrade the primary model`,
         ),
       );
-    else if (r.rate < ESCALATION_BANDS.oversized && !HIGH_RISK.includes(r.category))
+    else if (r.rate < ESCALATION_BANDS.oversized && !highRisk.includes(r.category))
       findings.push(
         finding(
           DecisionLevels.DEEP_DIVE,
@@ -343,7 +344,7 @@ async function cost(p: Panels): Promise<WeeklyReport['cost']> {
   };
 }
 
-async function quota(p: Panels): Promise<WeeklyReport['quota']> {
+async function quota(p: Panels, highRisk: readonly string[]): Promise<WeeklyReport['quota']> {
   const raw = await p.rows<{
     category: string;
     provider: string;
@@ -356,7 +357,7 @@ async function quota(p: Panels): Promise<WeeklyReport['quota']> {
     return {
       category: r.category,
       provider: r.provider,
-      severity: quotaBlocks === 0 ? '' : HIGH_RISK.includes(r.category) ? 'CRITICAL' : 'WARNING',
+      severity: quotaBlocks === 0 ? '' : highRisk.includes(r.category) ? 'CRITICAL' : 'WARNING',
       quotaBlocks,
       budgetBlocks: n(r.budget_blocks),
       downgrades: n(r.downgrades),
@@ -503,15 +504,22 @@ async function checks(p: Panels): Promise<WeeklyReport['checks']> {
   };
 }
 
-export async function weeklyReport(
-  p: Panels,
-  o: { label: string; generatedAt: number },
-): Promise<WeeklyReport> {
+export interface WeeklyOptions {
+  readonly label: string;
+  readonly generatedAt: number;
+  /**
+   * The high-risk categories: the routing config's `never_fallback_categories` (seed 000's
+   * three by default, which the alerting rules name too). Their quota blocks are critical.
+   */
+  readonly highRisk: readonly string[];
+}
+
+export async function weeklyReport(p: Panels, o: WeeklyOptions): Promise<WeeklyReport> {
   const [c, e, k, q, a, x] = await Promise.all([
-    categories(p),
-    escalation(p),
+    categories(p, o.highRisk),
+    escalation(p, o.highRisk),
     cost(p),
-    quota(p),
+    quota(p, o.highRisk),
     access(p),
     checks(p),
   ]);
