@@ -1,26 +1,32 @@
 import { describe, expect, it } from 'vitest';
+import { ErrorCategory } from '@agentmeter/conventions';
 import { MEASURES, ROLLUP_DIMENSIONS } from '@agentmeter/schema';
+import { leavesOf } from '../src/rules/formula.js';
 import { METRICS } from '../src/rules/metrics.js';
 
 describe('the metric catalogue', () => {
-  it('reads only measure and dimension columns the rollups have', () => {
-    const measures = MEASURES.map((m) => m.name);
+  it('reads only measure columns the rollups have, sums as sums and states as quantiles', () => {
+    const kinds = new Map(MEASURES.map((m) => [m.name, m.kind]));
     for (const [name, metric] of Object.entries(METRICS)) {
-      for (const m of metric.measures) expect(measures, `${name} reads ${m}`).toContain(m);
-      for (const d of metric.dimensions) {
-        expect(ROLLUP_DIMENSIONS as readonly string[], `${name} reads ${d}`).toContain(d);
+      for (const leaf of leavesOf(metric.value, metric.inUse)) {
+        if (leaf.op === 'errors') {
+          expect(Object.values(ErrorCategory), name).toContain(leaf.category);
+          expect(ROLLUP_DIMENSIONS, name).toContain('error_category');
+        } else {
+          expect(kinds.get(leaf.measure), `${name} reads ${leaf.measure}`).toBe(
+            leaf.op === 'sum' ? 'sum' : 'quantiles',
+          );
+        }
       }
     }
   });
 
-  it('names in its SQL only the columns it declares', () => {
-    const known = new Set([...MEASURES.map((m) => m.name), ...ROLLUP_DIMENSIONS]);
-    const context = { part: '1', hours: '{hours:Float64}', total: (e: string) => `sum(${e})` };
-    for (const [name, metric] of Object.entries(METRICS)) {
-      const sql = [metric.sql(context), metric.inUse ?? ''].join(' ');
-      const declared = new Set<string>([...metric.measures, ...metric.dimensions, 'requests']);
-      const used = (sql.match(/[a-z_]+/g) ?? []).filter((word) => known.has(word));
-      for (const column of used) expect(declared, `${name} uses ${column}`).toContain(column);
-    }
+  it('has no share that needs merged states (a scope total is added up from window sums)', () => {
+    const shares = Object.entries(METRICS).filter(([, m]) => m.share);
+    expect(shares.map(([name]) => name).sort()).toEqual([
+      'category_cost_share',
+      'category_request_share',
+    ]);
+    for (const [name, metric] of shares) expect(metric.quantiles, name).toBe(false);
   });
 });

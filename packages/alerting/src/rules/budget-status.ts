@@ -54,6 +54,16 @@ export async function budgetStatus(
   nowMs: number,
   database = 'agentmeter',
 ): Promise<BudgetSpend[]> {
+  return (await budgetSpends(client, budgets, nowMs, database)).flat();
+}
+
+/** `budgetStatus`, the entries of each budget apart (in the order of `budgets`). */
+export async function budgetSpends(
+  client: Pick<ClickHouseClient, 'query'>,
+  budgets: readonly BudgetConfig[],
+  nowMs: number,
+  database = 'agentmeter',
+): Promise<BudgetSpend[][]> {
   if (budgets.length === 0) return [];
   const plans = budgets.map((budget) => {
     const window = periodWindow(budget.period, budget.time_zone, nowMs);
@@ -85,7 +95,7 @@ export async function budgetStatus(
     const map = spent[Number(row.g)]!;
     map.set(key, (map.get(key) ?? 0) + Number(row.nanos));
   }
-  return plans.flatMap((plan, i) => {
+  return plans.map((plan, i) => {
     const map = spent[i]!;
     const pooled = plan.budget.scope === 'global' || plan.matcher !== undefined;
     if (pooled && !map.has('')) map.set('', 0);

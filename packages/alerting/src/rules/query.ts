@@ -1,7 +1,7 @@
 /**
- * The one statement a threshold or anomaly rule runs per evaluation: its metric per series
- * (`GROUP BY` the rule's `group_by`, never a query per series) for one or more windows (an
- * anomaly's baseline windows ride in the same statement, told apart by `w`).
+ * How a rule's window is read from the rollups, for the statements that read windows
+ * (`window-sums.ts`, `window-quantiles.ts`): one or more windows of equal length in one
+ * statement, told apart by `w`.
  *
  * A window is `(now − window, now]` in whole minutes: the minute buckets from the first after
  * `now − window` to the one holding `now`, which is still filling and included, so the newest
@@ -14,10 +14,7 @@
  * so the parts never overlap whatever the server's time zone. Every value is a bound parameter;
  * column names come from the validated rule.
  */
-import type { ClickHouseClient } from '@clickhouse/client';
-import { Tables } from '@agentmeter/schema';
-import { METRICS, type Dimension, type MetricName } from './metrics.js';
-import type { Filter } from './rule.js';
+import { MEASURES, Tables } from '@agentmeter/schema';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -54,75 +51,60 @@ function coarsestLevel(windowMs: number): number {
   return 2;
 }
 
-export interface MetricQuerySpec {
-  readonly metric: MetricName;
-  readonly where: Filter;
-  readonly groupBy: readonly Dimension[];
-  readonly part: Filter | undefined;
-  /** Windows of equal length: `w` in the rows is the index here. */
-  readonly windows: readonly TimeWindow[];
-  /** How much of each window has elapsed, in ms (`now` − its start). */
-  readonly elapsedMs: number;
-}
-
 export interface Statement {
   readonly query: string;
   readonly params: Record<string, unknown>;
 }
 
-export function metricStatement(database: string, spec: MetricQuerySpec): Statement {
+/**
+ * The rows of `windows` (all of one length), each window's parts tagged `w` = its index:
+ * `SELECT toUInt16(w) AS w, <columns> FROM <rollup> WHERE <time>`, joined by UNION ALL. Binds
+ * `s<w>` and `e<w>` in `params`.
+ */
+export function windowRows(
+  database: string,
+  windows: readonly TimeWindow[],
+  columns: readonly string[],
+  params: Record<string, unknown>,
+): string {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(database)) {
     throw new Error(`invalid database name: ${database}`);
   }
-  const metric = METRICS[spec.metric];
-  const params: Record<string, unknown> = { hours: spec.elapsedMs / HOUR };
-  const where = conditions(spec.where, 'f', params);
-  const part = spec.part ? conditions(spec.part, 'p', params).join(' AND ') : '1';
-  const dimensions = unique([
-    ...spec.groupBy,
-    ...Object.keys(spec.part ?? {}),
-    ...metric.dimensions,
-  ]);
-  const columns = unique([...dimensions, ...metric.measures, 'requests']).join(', ');
-  const first = spec.windows[0]!;
+  const first = windows[0]!;
   const coarsest = coarsestLevel(first.end - first.start);
-  const parts = spec.windows.flatMap((w, i) => {
-    params[`s${i}`] = w.start / 1000;
-    params[`e${i}`] = w.end / 1000;
-    return timeParts(i, coarsest).map(
-      ({ table, time }) =>
-        `  SELECT toUInt16(${i}) AS w, ${columns} FROM ${database}.${table}\n  WHERE ${[time, ...where].join(' AND ')}`,
-    );
-  });
-  const keys = ['w', ...spec.groupBy].join(', ');
-  const value = metric.sql({
-    part,
-    hours: '{hours:Float64}',
-    total: (expr) => `sum(${expr}) OVER (PARTITION BY w)`,
-  });
-  const requests = metric.share ? `sumIf(requests, ${part})` : 'sum(requests)';
-  const query = `SELECT ${keys}, if(isFinite(v), v, NULL) AS value, n AS requests, u AS in_use
-FROM (
-  SELECT ${keys}, toFloat64(${value}) AS v, toFloat64(${requests}) AS n, toUInt8(${metric.inUse ?? '1'}) AS u
-  FROM (
-${parts.join('\n  UNION ALL\n')}
-  )
-  GROUP BY ${keys}
-)
-WHERE n > 0`;
-  return { query, params };
+  return windows
+    .flatMap((w, i) => {
+      params[`s${i}`] = w.start / 1000;
+      params[`e${i}`] = w.end / 1000;
+      return timeParts(i, coarsest).map(
+        ({ table, time }) =>
+          `SELECT toUInt16(${i}) AS w, ${columns.join(', ')} FROM ${database}.${table}\nWHERE ${time}`,
+      );
+    })
+    .join('\nUNION ALL\n');
 }
 
-function unique<T>(items: readonly T[]): T[] {
-  return [...new Set(items)];
+/** `sum(<measure>)`, money as an integer count of its smallest unit (exact in JSON and JS). */
+export function sumSql(measure: string): string {
+  const scale = decimalScale(measure);
+  return scale === undefined
+    ? `sum(${measure})`
+    : `toString(toInt64(sum(${measure}) * ${10 ** scale}))`;
 }
 
-/** `provider IN {f0:Array(String)}` per dimension of the filter. */
-function conditions(filter: Filter, prefix: string, params: Record<string, unknown>): string[] {
-  return Object.entries(filter).map(([column, values], i) => {
-    params[`${prefix}${i}`] = values;
-    return `${column} IN {${prefix}${i}:Array(String)}`;
-  });
+/** A `sumSql` result as the measure's number (money in its unit, as `toFloat64` gives it). */
+export function sumValue(measure: string, raw: number): number {
+  const scale = decimalScale(measure);
+  return scale === undefined ? raw : raw / 10 ** scale;
+}
+
+const DECIMAL = /^Decimal\(\d+,\s*(\d+)\)$/;
+
+function decimalScale(measure: string): number | undefined {
+  const type = MEASURES.find((m) => m.name === measure)?.type;
+  if (type === undefined) throw new Error(`not a rollup measure: ${measure}`);
+  const scale = DECIMAL.exec(type)?.[1];
+  return scale === undefined ? undefined : Number(scale);
 }
 
 /** Each level's share of window `i`: buckets inside it whose coarser bucket is not. */
@@ -139,32 +121,4 @@ function timeParts(i: number, coarsest: number): { table: string; time: string }
       time.push(`NOT ${inside(`${coarser.start}(bucket)`, coarser.unit)}`);
     return { table: level.table, time: time.join(' AND ') };
   });
-}
-
-/** One series of one window. */
-export interface SeriesRow {
-  readonly w: number;
-  readonly labels: Record<string, string>;
-  /** Null when the metric has no value there (no streamed call for TTFT, a zero total for a share). */
-  readonly value: number | null;
-  readonly requests: number;
-  /** The metric's `inUse` condition held. */
-  readonly inUse: boolean;
-}
-
-export async function runMetricQuery(
-  client: Pick<ClickHouseClient, 'query'>,
-  database: string,
-  spec: MetricQuerySpec,
-): Promise<SeriesRow[]> {
-  const { query, params } = metricStatement(database, spec);
-  const rs = await client.query({ query, query_params: params, format: 'JSONEachRow' });
-  const rows = await rs.json<Record<string, unknown>>();
-  return rows.map((row) => ({
-    w: Number(row.w),
-    labels: Object.fromEntries(spec.groupBy.map((d) => [d, String(row[d])])),
-    value: row.value === null ? null : Number(row.value),
-    requests: Number(row.requests),
-    inUse: Number(row.in_use) === 1,
-  }));
 }
