@@ -43,3 +43,4 @@ export {
   type Severity,
 } from './daily.js';
 export { dailyMarkdown } from './daily-markdown.js';
+export { reviewMarkdown } from './review-markdown.js';

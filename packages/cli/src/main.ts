@@ -9,7 +9,9 @@ import { runAlerts } from './alerts-command.js';
 import { runDemo } from './demo.js';
 import { describeFailure } from './diagnose.js';
 import { runMigrate } from './migrate.js';
+import { runReport } from './report-command.js';
 import { runReprice } from './reprice-command.js';
+import { runReview } from './review-command.js';
 import { runSql } from './sql.js';
 import { runStart } from './start.js';
 
@@ -30,6 +32,11 @@ commands:
   reprice --since DATE  recompute stored spans' costs with the current price catalog and rebuild
                         the rollups of those days exactly (not while \`start\` runs on the same
                         embedded data directory); see docs/schema.md "Repricing history"
+  report --week|--day   seed 000's weekly report or seed 004's daily summary as Markdown, from the
+                        dashboards' queries over the running service (docs/reports.md)
+  review --sample N | --score FILE
+                        category-accuracy review: a CSV of N random detected-category calls to mark
+                        by hand, or the accuracy of a marked file (90 % / 70 % bands)
 
 options:
   --config FILE         agentmeter.yaml (default: $AGENTMETER_CONFIG, else built-in defaults)
@@ -47,31 +54,53 @@ options:
                         alerts ack/resolve: who acts and why (default: $USER)
   --all                 alerts list: include recently resolved alerts
   --api-key KEY         alerts: an API key of the alerting API (default: $AGENTMETER_ALERTING_API_KEY)
+  --from DATE, --to DATE
+                        report, review: the period, [from, to) in UTC (default: the last complete ISO
+                        week or day; review: the last 7 days)
+  --out FILE            report, review --sample: write to FILE instead of standard output
+  --seed N              review --sample: draw the sample a previous run printed
 `;
 
 async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      config: { type: 'string' },
-      format: { type: 'string' },
-      url: { type: 'string' },
-      minutes: { type: 'string' },
-      rate: { type: 'string' },
-      'backfill-hours': { type: 'string' },
-      since: { type: 'string' },
-      until: { type: 'string' },
-      'dry-run': { type: 'boolean' },
-      'include-span-costs': { type: 'boolean' },
-      'include-today': { type: 'boolean' },
-      by: { type: 'string' },
-      comment: { type: 'string' },
-      all: { type: 'boolean' },
-      'api-key': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        config: { type: 'string' },
+        format: { type: 'string' },
+        url: { type: 'string' },
+        minutes: { type: 'string' },
+        rate: { type: 'string' },
+        'backfill-hours': { type: 'string' },
+        since: { type: 'string' },
+        until: { type: 'string' },
+        'dry-run': { type: 'boolean' },
+        'include-span-costs': { type: 'boolean' },
+        'include-today': { type: 'boolean' },
+        by: { type: 'string' },
+        comment: { type: 'string' },
+        all: { type: 'boolean' },
+        'api-key': { type: 'string' },
+        week: { type: 'boolean' },
+        day: { type: 'boolean' },
+        from: { type: 'string' },
+        to: { type: 'string' },
+        out: { type: 'string' },
+        sample: { type: 'string' },
+        seed: { type: 'string' },
+        score: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (err) {
+    // An unknown flag, or one without its value: say which, with the usage, not a stack.
+    if (!(err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) throw err;
+    process.stderr.write(`agentmeter: ${(err as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
   const [command, ...rest] = positionals;
   const configFile = values.config ?? process.env['AGENTMETER_CONFIG'];
   if (values.help || !command) {
@@ -119,6 +148,27 @@ async function main(argv: string[]): Promise<number> {
         out: process.stdout,
       });
     }
+    case 'report':
+      return runReport(loadConfig(configFile), {
+        week: values.week ?? false,
+        day: values.day ?? false,
+        from: values.from,
+        to: values.to,
+        out: values.out,
+        url: values.url,
+        now: Date.now,
+      });
+    case 'review':
+      return runReview(loadConfig(configFile), {
+        sample: values.sample,
+        seed: values.seed,
+        score: values.score,
+        from: values.from,
+        to: values.to,
+        out: values.out,
+        url: values.url,
+        now: Date.now,
+      });
     default:
       process.stderr.write(`unknown command '${command}'\n\n${USAGE}`);
       return 2;
