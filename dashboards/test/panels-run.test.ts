@@ -38,28 +38,37 @@ interface Variable {
 }
 
 const GENERATED = join(import.meta.dirname, '..', 'generated');
+interface DashboardJson {
+  uid: string;
+  panels: {
+    title: string;
+    type: string;
+    targets: { rawSql: string }[];
+    fieldConfig: { defaults: { noValue?: string } };
+  }[];
+  templating: { list: { name: string; type: string; query?: string | { rawSql: string } }[] };
+}
 const dashboards = readdirSync(GENERATED).map(
-  (f) => JSON.parse(readFileSync(join(GENERATED, f), 'utf8')) as Record<string, never>,
+  (f) => JSON.parse(readFileSync(join(GENERATED, f), 'utf8')) as DashboardJson,
 );
 const targets: Target[] = dashboards.flatMap((d) =>
-  (d['panels'] as Record<string, never>[]).flatMap((p) =>
-    (p['targets'] as { rawSql: string }[]).map((t) => ({
-      dashboard: d['uid'],
-      panel: p['title'],
-      type: p['type'],
+  d.panels.flatMap((p) =>
+    p.targets.map((t) => ({
+      dashboard: d.uid,
+      panel: p.title,
+      type: p.type,
       sql: t.rawSql,
-      emptyOk:
-        (p['fieldConfig'] as { defaults: { noValue?: string } }).defaults.noValue !== undefined,
+      emptyOk: p.fieldConfig.defaults.noValue !== undefined,
     })),
   ),
 );
 const variables: Variable[] = dashboards.flatMap((d) =>
-  (d['templating'] as { list: Record<string, never>[] }).list.map((v) => ({
-    dashboard: d['uid'],
-    name: v['name'],
-    type: v['type'],
-    sql: (v['query'] as { rawSql?: string } | undefined)?.rawSql,
-    values: typeof v['query'] === 'string' ? (v['query'] as string).split(',') : undefined,
+  d.templating.list.map((v) => ({
+    dashboard: d.uid,
+    name: v.name,
+    type: v.type,
+    ...(typeof v.query === 'object' ? { sql: v.query.rawSql } : {}),
+    ...(typeof v.query === 'string' ? { values: v.query.split(',') } : {}),
   })),
 );
 
@@ -214,7 +223,7 @@ interface Result {
 
 async function run(sql: string): Promise<Result> {
   const rs = await services.store.client.query({ query: sql, format: 'JSONCompact' });
-  return rs.json<Result>();
+  return (await rs.json()) as unknown as Result;
 }
 
 const NUMBER = /^(Nullable\()?(U?Int\d+|Float\d+|Decimal)/;
