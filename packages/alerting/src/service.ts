@@ -219,7 +219,7 @@ async function evaluateServiceRules(
   now: number,
 ): Promise<Evaluation[]> {
   const products = group.filter((r): r is Rule => r.kind !== 'self');
-  const answers = await Promise.all(products.map((r) => evaluator.evaluate(r, now)));
+  const answers = await evaluator.evaluateAll(products, now);
   let next = 0;
   return group.map((r) => (r.kind === 'self' ? r.evaluate(now) : answers[next++]!));
 }
