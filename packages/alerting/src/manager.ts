@@ -4,8 +4,9 @@
  * can answer a whole group with few statements); each rule's evaluation becomes observations of
  * its instances, the state machine (`state.ts`) turns them into states, the group's changes are
  * stored in one write, and the active instances are handed to notification. Groups wait for the
- * engine in one queue, earliest deadline first (`evaluation-queue.ts`). Scheduling, evaluation,
- * state and notification stay separate pieces.
+ * engine in one queue, earliest deadline first, and groups due together are evaluated in one
+ * batch (`evaluation-queue.ts`). Scheduling, evaluation, state and notification stay separate
+ * pieces.
  *
  * NoData and evaluation errors are handled per rule as Grafana does (`no_data_state`,
  * `exec_err_state`): a `NoData` / `Error` instance of its own (label `alertstate`), firing as
@@ -60,7 +61,7 @@ export interface RuleEvaluatorLike<R extends ManagedRule> {
 /** How a rule's last evaluation went (the `/api/v1/rules` health). */
 export interface RuleHealth {
   readonly lastEvaluation: number | undefined;
-  /** Its group's evaluation: a group's rules are evaluated together. */
+  /** Its batch's evaluation: a group's rules (and groups due together) are evaluated at once. */
   readonly evaluationMs: number;
   readonly health: 'ok' | 'err' | 'unknown';
   readonly lastError: string;
@@ -76,8 +77,10 @@ export interface RuleManagerOptions<R extends ManagedRule> {
   externalURL: string;
   /** How long resolved instances are kept (and re-read at start) for notification: 15 min. */
   resolvedRetentionMs?: number;
-  /** Group evaluations running at once (the rest wait, earliest deadline first): 2. */
+  /** Batches of group evaluations running at once (the rest wait, earliest deadline first): 2. */
   concurrency?: number;
+  /** Waiting groups due within this of the earliest are evaluated in its batch: 1 s. */
+  coalesceMs?: number;
   onError?: (error: unknown) => void;
 }
 
@@ -90,7 +93,7 @@ export class RuleManager<R extends ManagedRule> {
   /** By fingerprint, and the same instances by rule id (a rule's evaluation reads only its own). */
   private readonly instances = new Map<string, StoredInstance>();
   private readonly byRule = new Map<string, Map<string, StoredInstance>>();
-  private readonly queue: EvaluationQueue;
+  private readonly queue: EvaluationQueue<string>;
   private readonly health = new Map<string, RuleHealth>();
   private readonly timers = new Map<string, Timer>();
   private readonly running = new Map<string, Promise<void>>();
@@ -102,7 +105,11 @@ export class RuleManager<R extends ManagedRule> {
   constructor(private readonly o: RuleManagerOptions<R>) {
     this.rules = [...o.rules];
     this.resolvedRetentionMs = o.resolvedRetentionMs ?? 15 * 60_000;
-    this.queue = new EvaluationQueue(o.concurrency ?? 2);
+    this.queue = new EvaluationQueue({
+      concurrency: o.concurrency ?? 2,
+      coalesceMs: o.coalesceMs ?? 1_000,
+      runBatch: (groups) => this.evaluateGroups(groups),
+    });
   }
 
   /** Restores stored instances, then evaluates every group now and every interval after. */
@@ -145,9 +152,15 @@ export class RuleManager<R extends ManagedRule> {
     }
   }
 
-  /** Evaluates one group now (the scheduler's tick; public for the API's "evaluate now"). */
-  async evaluateGroup(group: string): Promise<void> {
-    const rules = this.groups().get(group) ?? [];
+  /** Evaluates one group now (public for the API's "evaluate now"). */
+  evaluateGroup(group: string): Promise<void> {
+    return this.evaluateGroups([group]);
+  }
+
+  /** Evaluates groups together at one instant: one evaluator call, one write (the scheduler's tick). */
+  private async evaluateGroups(names: readonly string[]): Promise<void> {
+    const groups = this.groups();
+    const rules = names.flatMap((g) => groups.get(g) ?? []);
     if (rules.length === 0) return;
     const now = this.o.clock.now();
     const started = performance.now();
@@ -260,7 +273,7 @@ export class RuleManager<R extends ManagedRule> {
         // Due before its next tick.
         const deadline = started + rules[0]!.intervalMs;
         const run = this.queue
-          .run(deadline, () => this.evaluateGroup(group))
+          .add(deadline, group)
           .catch((e: unknown) => this.o.onError?.(e))
           .finally(() => {
             this.running.delete(group);

@@ -286,7 +286,7 @@ describe('groups', () => {
     }
   }
 
-  it("evaluates a group's rules at one instant in one call and stores the group's changes in one save", async () => {
+  it("evaluates a group's rules, and groups due together, at one instant in one call and stores the changes in one save", async () => {
     const instances = new ClickHouseInstanceStore(store.client, await freshDatabase());
     const saves: number[] = [];
     const counted = {
@@ -296,7 +296,14 @@ describe('groups', () => {
         return instances.save(changes, now);
       },
     };
-    const rules = ['A', 'B', 'C'].map((name) => rule({ id: `llm/${name}`, name }));
+    // Two groups due together: one batch.
+    const rules = ['A', 'B', 'C'].map((name) =>
+      rule({
+        id: `${name === 'C' ? 'cost' : 'llm'}/${name}`,
+        name,
+        group: name === 'C' ? 'cost' : 'llm',
+      }),
+    );
     const evaluator = new ByRule((id) =>
       ok(sample(id === 'llm/B' ? 'anthropic' : 'openai', 0.5, 'critical')),
     );
@@ -315,7 +322,7 @@ describe('groups', () => {
     await manager.settled();
 
     expect(evaluator.calls).toEqual([
-      { ids: ['llm/A', 'llm/B', 'llm/C'], now: Date.UTC(2026, 11, 1, 12) },
+      { ids: ['llm/A', 'llm/B', 'cost/C'], now: Date.UTC(2026, 11, 1, 12) },
     ]);
     expect(saves).toEqual([3]);
     expect(sink.rounds).toHaveLength(1);
@@ -360,13 +367,13 @@ describe('groups', () => {
     await manager.stop();
   });
 
-  it('groups wait for a slot earliest deadline first: a 10 s group due now overtakes queued 1 m groups', async () => {
+  it('groups wait for a slot earliest deadline first (a 10 s group overtakes queued 1 m groups); those due together run as one batch', async () => {
     const clock = new ManualClock(Date.UTC(2026, 11, 1, 12));
     const order: string[] = [];
     const gates: (() => void)[] = [];
     const evaluator = {
       evaluateAll(rules: readonly ManagedRule[]): Promise<Evaluation[]> {
-        order.push(rules[0]!.group);
+        order.push([...new Set(rules.map((r) => r.group))].join('+'));
         // Each evaluation holds its slot until the test releases it.
         return new Promise((resolve) => gates.push(() => resolve(rules.map(() => ok()))));
       },
@@ -384,15 +391,15 @@ describe('groups', () => {
     });
     await manager.start();
     clock.advance(0);
-    // s1 runs; s2, s3 (due in 1 m) and fast (due in 10 s) wait; fast goes next.
+    // All four are due at once: fast (due again in 10 s) goes first, then the 1 m groups together.
     await new Promise((r) => setImmediate(r));
-    expect(order).toEqual(['s1']);
+    expect(order).toEqual(['fast']);
     expect(manager.queuedEvaluations).toBe(3);
     while (gates.length > 0 || manager.queuedEvaluations > 0) {
       gates.shift()?.();
       await new Promise((r) => setImmediate(r));
     }
-    expect(order).toEqual(['s1', 'fast', 's2', 's3']);
+    expect(order).toEqual(['fast', 's1+s2+s3']);
     await manager.stop();
   });
 });
