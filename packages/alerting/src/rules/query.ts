@@ -58,13 +58,14 @@ export interface Statement {
 
 /**
  * The rows of `windows` (all of one length), each window's parts tagged `w` = its index:
- * `SELECT toUInt16(w) AS w, <columns> FROM <rollup> WHERE <time>`, joined by UNION ALL. Binds
- * `s<w>` and `e<w>` in `params`.
+ * `SELECT toUInt16(w) AS w, <columns(w)> FROM <rollup> WHERE <time>`, joined by UNION ALL; a
+ * window whose `columns` are undefined is not read. Each window has its own select list, so
+ * that what is read of it is only what its rules need. Binds `s<w>` and `e<w>` in `params`.
  */
 export function windowRows(
   database: string,
   windows: readonly TimeWindow[],
-  columns: readonly string[],
+  columns: (w: number) => readonly string[] | undefined,
   params: Record<string, unknown>,
 ): string {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(database)) {
@@ -74,11 +75,13 @@ export function windowRows(
   const coarsest = coarsestLevel(first.end - first.start);
   return windows
     .flatMap((w, i) => {
+      const select = columns(i);
+      if (select === undefined) return [];
       params[`s${i}`] = w.start / 1000;
       params[`e${i}`] = w.end / 1000;
       return timeParts(i, coarsest).map(
         ({ table, time }) =>
-          `SELECT toUInt16(${i}) AS w, ${columns.join(', ')} FROM ${database}.${table}\nWHERE ${time}`,
+          `SELECT ${[`toUInt16(${i}) AS w`, ...select].join(', ')} FROM ${database}.${table}\nWHERE ${time}`,
       );
     })
     .join('\nUNION ALL\n');

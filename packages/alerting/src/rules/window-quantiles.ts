@@ -1,10 +1,10 @@
 /**
  * Window quantiles: one statement for windows of one length aggregates the leaves of every
- * scope whose rules need merged latency states. Each rollup row is repeated once per scope it
- * belongs to (its window, its `where`: both are arrays bound per scope, so the statement's text
- * does not grow with the rules), and grouped by scope and that scope's `group_by`: every state
- * is merged once per series, straight from the rollup rows, as a statement of the scope's own
- * would merge it (merging pre-merged states again would move p95/p99).
+ * scope whose rules need merged latency states. Each rollup row is repeated once per scope that
+ * reads its window and whose `where` it is in, and grouped by scope and that scope's
+ * `group_by`: every state is merged once per series, straight from the rollup rows, as a
+ * statement of the scope's own would merge it (merging pre-merged states again would move
+ * p95/p99).
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import { QUANTILE_LEVELS } from '@agentmeter/schema';
@@ -44,36 +44,39 @@ export function windowQuantilesStatement(
   windows: readonly TimeWindow[],
   scopes: readonly QuantileScope[],
 ): QuantileStatement {
-  const params: Record<string, unknown> = { n: scopes.length };
-  const filterDims = [...new Set(scopes.flatMap((s) => Object.keys(s.where) as Dimension[]))];
+  const params: Record<string, unknown> = {};
   const groupDims = [...new Set(scopes.flatMap((s) => s.groupBy))];
   const { columns, measures, readsCategory } = leafColumns(scopes, params);
   const read = [
-    ...new Set([...filterDims, ...groupDims, ...(readsCategory ? ['error_category'] : [])]),
+    ...new Set([
+      ...scopes.flatMap((s) => Object.keys(s.where) as Dimension[]),
+      ...groupDims,
+      ...(readsCategory ? (['error_category'] as const) : []),
+    ]),
   ];
-  const rows = windowRows(database, windows, [...read, ...measures], params);
-
-  // The scopes a row belongs to: a lambda over per-scope arrays, one argument per dimension.
-  const args = ['j'];
-  const arrays = ['range({n:UInt32})'];
-  const tests: string[] = [];
-  if (windows.length > 1) {
-    params.sw = scopes.map((s) => s.windows);
-    args.push('sw');
-    arrays.push('{sw:Array(Array(UInt16))}');
-    tests.push('has(sw, w)');
-  }
-  filterDims.forEach((d, i) => {
-    params[`f${i}`] = scopes.map((s) => s.where[d] ?? []);
-    args.push(`f${i}`);
-    arrays.push(`{f${i}:Array(Array(String))}`);
-    tests.push(`(empty(f${i}) OR has(f${i}, ${d}))`);
-  });
-  const scopesOfRow =
-    tests.length === 0
-      ? arrays[0]!
-      : `arrayFilter((${args.join(', ')}) -> ${tests.join(' AND ')}, ${arrays.join(', ')})`;
-
+  // Whether a row is in a scope's `where`: one vectorised test per scope, bound once.
+  const inScope = scopes.map((scope, j) =>
+    Object.entries(scope.where).map(([d, values], k) => {
+      params[`f${j}_${k}`] = values;
+      return `${d} IN {f${j}_${k}:Array(String)}`;
+    }),
+  );
+  // A window's rows are repeated once per scope reading the window that they are in.
+  const rows = windowRows(
+    database,
+    windows,
+    (w) => {
+      const tests = scopes.flatMap((scope, j) => {
+        if (!scope.windows.includes(w)) return [];
+        const test = inScope[j]!;
+        return [test.length === 0 ? `${j}` : `if(${test.join(' AND ')}, ${j}, -1)`];
+      });
+      if (tests.length === 0) return undefined;
+      const s = `arrayJoin(arrayFilter(j -> j >= 0, [${tests.join(', ')}])) AS s`;
+      return [s, ...read, ...measures];
+    },
+    params,
+  );
   // A dimension is a key of the scopes grouping by it, '' for the others.
   const keys = new Map<Dimension, string>();
   const keySql = groupDims.map((d, i) => {
@@ -82,12 +85,10 @@ export function windowQuantilesStatement(
     return `if(has({g${i}:Array(UInt32)}, s), toString(${d}), '') AS k${i}`;
   });
   const distinct = [...new Set(columns.values())];
-  const query = `SELECT ${['w', 's', ...keySql, ...distinct.map((c) => `${c.sql} AS ${c.name}`)].join(', ')}
+  const select = ['w', 's', ...keySql, ...distinct.map((c) => `${c.sql} AS ${c.name}`)];
+  const query = `SELECT ${select.join(', ')}
 FROM (
-  SELECT arrayJoin(${scopesOfRow}) AS s, *
-  FROM (
 ${rows}
-  )
 )
 GROUP BY ${['w', 's', ...keys.values()].join(', ')}`;
   return { query, params, columns, keys };

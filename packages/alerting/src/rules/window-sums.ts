@@ -22,18 +22,23 @@ export interface SumScope {
   readonly leaves: readonly Leaf[];
 }
 
-/** The leaves the rows give: sums of measures, errors of a category (from `error_category`). */
-function columnsOf(leaves: readonly Leaf[]): { measures: string[]; dimensions: Dimension[] } {
-  const measures = new Set<string>();
-  const dimensions: Dimension[] = [];
-  for (const l of leaves) {
-    if (l.op === 'sum') measures.add(l.measure);
-    else if (l.op === 'errors') {
-      measures.add('errors');
-      dimensions.push('error_category');
-    } else throw new Error(`window sums cannot aggregate ${leafKey(l)}`);
-  }
-  return { measures: [...measures], dimensions };
+/** The dimensions a scope reads: its own, and `error_category` for errors of a category. */
+function dimensionsOf(scope: SumScope): Dimension[] {
+  return [
+    ...scope.groupBy,
+    ...(Object.keys(scope.where) as Dimension[]),
+    ...(Object.keys(scope.part ?? {}) as Dimension[]),
+    ...(scope.leaves.some((l) => l.op === 'errors') ? (['error_category'] as const) : []),
+  ];
+}
+
+/** The measures the leaves sum: their own, and `errors` for errors of a category. */
+function measuresOf(leaves: readonly Leaf[]): string[] {
+  const measures = leaves.map((l) => {
+    if (l.op === 'quantile') throw new Error(`window sums cannot aggregate ${leafKey(l)}`);
+    return l.op === 'sum' ? l.measure : 'errors';
+  });
+  return [...new Set(measures)];
 }
 
 export interface SumStatement extends Statement {
@@ -41,25 +46,32 @@ export interface SumStatement extends Statement {
   readonly leaves: readonly Leaf[];
 }
 
+/**
+ * A window is grouped by the dimensions of the scopes reading it; '' stands for the others
+ * (a baseline window read by one anomaly rule is not grouped by every threshold rule's keys).
+ */
 export function windowSumsStatement(
   database: string,
   windows: readonly TimeWindow[],
   scopes: readonly SumScope[],
 ): SumStatement {
   const leaves = leavesOf(...scopes.flatMap((s) => s.leaves));
-  const { measures, dimensions } = columnsOf(leaves);
-  const keys = [
-    ...new Set([
-      ...dimensions,
-      ...scopes.flatMap((s) => [
-        ...s.groupBy,
-        ...(Object.keys(s.where) as Dimension[]),
-        ...(Object.keys(s.part ?? {}) as Dimension[]),
-      ]),
-    ]),
-  ];
+  const measures = measuresOf(leaves);
+  const byWindow = windows.map((_, w) => {
+    const readers = scopes.filter((s) => s.windows.includes(w));
+    return readers.length === 0 ? undefined : new Set(readers.flatMap(dimensionsOf));
+  });
+  const keys = [...new Set(byWindow.flatMap((dims) => [...(dims ?? [])]))];
   const params: Record<string, unknown> = {};
-  const rows = windowRows(database, windows, [...keys, ...measures], params);
+  const rows = windowRows(
+    database,
+    windows,
+    (w) => {
+      const dims = byWindow[w];
+      return dims && [...keys.map((d) => (dims.has(d) ? d : `'' AS ${d}`)), ...measures];
+    },
+    params,
+  );
   const sums = measures.map((m) => `${sumSql(m)} AS ${m}`);
   const query = `SELECT ${['w', ...keys, ...sums].join(', ')}
 FROM (
