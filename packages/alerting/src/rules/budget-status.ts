@@ -65,6 +65,9 @@ export async function budgetSpends(
   database = 'agentmeter',
 ): Promise<BudgetSpend[][]> {
   if (budgets.length === 0) return [];
+  // Budgets that read the same spend (same scope, period and values) share one part of it.
+  const groups: SpendGroup[] = [];
+  const byKey = new Map<string, number>();
   const plans = budgets.map((budget) => {
     const window = periodWindow(budget.period, budget.time_zone, nowMs);
     const matcher = budget.match && compileMatch(budget.match);
@@ -76,30 +79,28 @@ export async function budgetSpends(
     // Spend up to the end of the minute holding now, as the rules' windows read.
     const end = Math.min(window.end, Math.floor(nowMs / MINUTE) * MINUTE + MINUTE);
     const group: SpendGroup = { scope: budget.scope, start: window.start, end, values };
-    return { budget, window, matcher, group };
+    const key = JSON.stringify([group.scope, group.start, end, values && [...values].sort()]);
+    let g = byKey.get(key);
+    if (g === undefined) byKey.set(key, (g = groups.push(group) - 1));
+    return { budget, window, matcher, g };
   });
-  const { query, params } = spendStatement(
-    database,
-    plans.map((p) => p.group),
-  );
+  const { query, params } = spendStatement(database, groups);
   const rs = await client.query({ query, query_params: params, format: 'JSONEachRow' });
   const rows = await rs.json<{ g: number; v: string; nanos: string }>();
-  const spent = plans.map(() => new Map<string, number>());
-  for (const row of rows) {
-    const plan = plans[Number(row.g)]!;
-    const { budget, matcher } = plan;
-    // Calls without the scope's value count toward no per-value budget.
-    if (budget.scope !== 'global' && row.v === '') continue;
-    if (matcher && !matchesValue(matcher, row.v)) continue;
-    const key = budget.scope === 'global' || matcher ? '' : row.v;
-    const map = spent[Number(row.g)]!;
-    map.set(key, (map.get(key) ?? 0) + Number(row.nanos));
-  }
-  return plans.map((plan, i) => {
-    const map = spent[i]!;
-    const pooled = plan.budget.scope === 'global' || plan.matcher !== undefined;
-    if (pooled && !map.has('')) map.set('', 0);
-    return [...map].map(([value, nanos]) => spend(plan.budget, plan.window, value, nanos, nowMs));
+  const byGroup = groups.map((): { v: string; nanos: string }[] => []);
+  for (const row of rows) byGroup[Number(row.g)]!.push(row);
+  return plans.map(({ budget, window, matcher, g }) => {
+    const spent = new Map<string, number>();
+    for (const row of byGroup[g]!) {
+      // Calls without the scope's value count toward no per-value budget.
+      if (budget.scope !== 'global' && row.v === '') continue;
+      if (matcher && !matchesValue(matcher, row.v)) continue;
+      const key = budget.scope === 'global' || matcher ? '' : row.v;
+      spent.set(key, (spent.get(key) ?? 0) + Number(row.nanos));
+    }
+    const pooled = budget.scope === 'global' || matcher !== undefined;
+    if (pooled && !spent.has('')) spent.set('', 0);
+    return [...spent].map(([value, nanos]) => spend(budget, window, value, nanos, nowMs));
   });
 }
 
