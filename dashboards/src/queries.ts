@@ -8,8 +8,12 @@
  * values, as the plugin's long-to-wide conversion expects.
  */
 import {
+  AlertStates,
+  BEST_FIRST,
   CategorySource,
+  DeliveryStatuses,
   ErrorCategory,
+  EXPECTED_CATEGORY_SHARE,
   QuotaDecisions,
   RateLimitDecisions,
 } from '@agentmeter/conventions';
@@ -31,7 +35,6 @@ import {
   usd,
   type FilterVariable,
 } from './sql.js';
-import { BEST_FIRST, EXPECTED_CATEGORY_SHARE } from './seeds.js';
 
 const ERROR_RATE = 'sum(errors) / sum(requests)';
 const RATE_LIMITED = `sumIf(errors, error_category = '${ErrorCategory.RATE_LIMIT}')`;
@@ -275,19 +278,6 @@ GROUP BY provider, request_model ORDER BY p95_ms DESC LIMIT 50`,
 FROM ${ROLLUP}
 WHERE ${ROLLUP_WHERE}
 GROUP BY time, provider HAVING NOT isNaN(ttft_p95_ms) ORDER BY time`,
-} as const;
-
-/**
- * The values of alert_instances.state and alert_deliveries.status (docs/alerting.md). Spelled
- * here because the alerting package's entry loads the whole service; they belong with the other
- * decision values in @agentmeter/conventions.
- */
-const AlertStates = { PENDING: 'pending', FIRING: 'firing', RECOVERING: 'recovering' } as const;
-const DeliveryStatuses = {
-  PENDING: 'pending',
-  SENT: 'sent',
-  FAILED: 'failed',
-  GAVE_UP: 'gave_up',
 } as const;
 
 const INSTANCES = `${table(Tables.ALERT_INSTANCES)} FINAL`;

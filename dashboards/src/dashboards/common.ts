@@ -5,7 +5,7 @@ import {
   ERROR_RATE_BANDS,
   ESCALATION_BANDS,
   HEALTH_SCORE_BANDS,
-} from '../seeds.js';
+} from '@agentmeter/conventions';
 
 export const GRAIN =
   'From the rollup that fits the range (1m up to 6 h, 1h up to 8 days, else 1d; UTC buckets).';

@@ -1,7 +1,7 @@
 /** Tenancy and access (seeds 000, 002): who uses what against their quotas, who is refused? */
 import { TenancyQueries as Q } from '../queries.js';
 import type { DashboardSpec } from '../panels.js';
-import { AUTH_FAILURES_PER_HOUR_ALERT } from '../seeds.js';
+import { AUTH_FAILURES_PER_HOUR_ALERT } from '@agentmeter/conventions';
 import { GRAIN } from './common.js';
 
 const ACCESS =

@@ -4,7 +4,7 @@
  * recommendations at the seed's severities (critical, warning, info).
  */
 import { CostQueries, HealthQueries, UsageQueries } from '../queries.js';
-import { ERROR_RATE_BANDS, HEALTH_SCORE_BANDS } from '../seeds.js';
+import { ERROR_RATE_BANDS, HEALTH_SCORE_BANDS } from '@agentmeter/conventions';
 import type { Panels } from './panels.js';
 
 /** Seed 004's other numbers (the error-rate and health-score bands are in `seeds.ts`). */

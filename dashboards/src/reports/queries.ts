@@ -4,7 +4,7 @@
  * in epoch milliseconds.
  */
 import { CategorySource } from '@agentmeter/conventions';
-import { BEST_FIRST } from '../seeds.js';
+import { BEST_FIRST } from '@agentmeter/conventions';
 import { SPANS } from '../sql.js';
 import type { Period } from './panels.js';
 

@@ -17,7 +17,7 @@ import {
   BEST_FIRST_SPEND_BANDS,
   ESCALATION_BANDS,
   EXPECTED_CATEGORY_SHARE,
-} from '../seeds.js';
+} from '@agentmeter/conventions';
 import { DecisionLevels, mostUrgent, type Finding } from './decisions.js';
 import type { Panels } from './panels.js';
 import { BEST_FIRST_ESCALATION } from './queries.js';

@@ -7,20 +7,8 @@
 
 export type Labels = Readonly<Record<string, string>>;
 
-/** Lifecycle of one alert instance (DESIGN.md "Alerting contract"). */
-export const AlertStates = {
-  INACTIVE: 'inactive',
-  PENDING: 'pending',
-  FIRING: 'firing',
-  /** The condition cleared but `keep_firing_for` has not elapsed: still notified as firing. */
-  RECOVERING: 'recovering',
-  RESOLVED: 'resolved',
-} as const;
-export type AlertState = (typeof AlertStates)[keyof typeof AlertStates];
-
-/** Severity label values (seed 001). */
-export const Severities = { INFO: 'info', WARNING: 'warning', CRITICAL: 'critical' } as const;
-export type Severity = (typeof Severities)[keyof typeof Severities];
+export { AlertStates, Severities, type AlertState, type Severity } from '@agentmeter/conventions';
+import type { Severity } from '@agentmeter/conventions';
 
 /** One series of one evaluation: the group's labels and the measured value. */
 export interface Sample {

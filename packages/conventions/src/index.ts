@@ -5,3 +5,5 @@ export * from './errors.js';
 export * from './problems.js';
 export * from './clock.js';
 export * from './config-file.js';
+export * from './alerting.js';
+export * from './seed-bands.js';

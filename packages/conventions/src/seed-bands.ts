@@ -1,6 +1,6 @@
 /**
- * The bands and expectations the seeds give, as numbers the dashboards' thresholds and the
- * reports' decision triggers share.
+ * The bands and expectations the seeds give, as numbers the default alert rules, the dashboards'
+ * thresholds and the reports' decision triggers share.
  */
 
 /** Seed 000 "Category Distribution": expected share of calls per category (`<` bounds as given). */

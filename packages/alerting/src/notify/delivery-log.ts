@@ -10,16 +10,8 @@
  * restart loses no pending notification and repeats nothing that was sent.
  */
 
-export const DeliveryStatuses = {
-  /** Recorded before the first attempt (and when a round starts again). */
-  PENDING: 'pending',
-  SENT: 'sent',
-  /** An attempt failed and another is due at `nextAttemptAt`. */
-  FAILED: 'failed',
-  /** No more attempts in this round: a permanent error, or retries exhausted. */
-  GAVE_UP: 'gave_up',
-} as const;
-export type DeliveryStatus = (typeof DeliveryStatuses)[keyof typeof DeliveryStatuses];
+export { DeliveryStatuses, type DeliveryStatus } from '@agentmeter/conventions';
+import { DeliveryStatuses, type DeliveryStatus } from '@agentmeter/conventions';
 
 export interface DeliveryRecord {
   /** Epoch ms of the row. */
