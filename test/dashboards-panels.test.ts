@@ -11,7 +11,13 @@ import { runDemo, startServices, type Services } from 'agentmeter';
 import { ManualClock } from '@agentmeter/test-kit';
 import { AccessLog, AccessEvents, parseConfig } from '@agentmeter/store';
 import { DEFAULT_DATABASE, Tables } from '@agentmeter/schema';
-import { expandQuery, type QueryContext, type VariableValue } from '@agentmeter/dashboards';
+import {
+  expandQuery,
+  panelTargets,
+  templateVariables,
+  type QueryContext,
+  type VariableValue,
+} from '@agentmeter/dashboards';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -21,56 +27,12 @@ const NOW = (() => {
   return noon <= Date.now() ? noon : noon - DAY;
 })();
 
-interface Target {
-  dashboard: string;
-  panel: string;
-  type: string;
-  sql: string;
-  /** Absence means zero or none here (the panel says so): rare events may miss a short range. */
-  emptyOk: boolean;
-}
-interface Variable {
-  dashboard: string;
-  name: string;
-  type: string;
-  sql?: string;
-  values?: string[];
-}
-
-const GENERATED = join(import.meta.dirname, '..', 'generated');
-interface DashboardJson {
-  uid: string;
-  panels: {
-    title: string;
-    type: string;
-    targets: { rawSql: string }[];
-    fieldConfig: { defaults: { noValue?: string } };
-  }[];
-  templating: { list: { name: string; type: string; query?: string | { rawSql: string } }[] };
-}
-const dashboards = readdirSync(GENERATED).map(
-  (f) => JSON.parse(readFileSync(join(GENERATED, f), 'utf8')) as DashboardJson,
+const GENERATED = join(import.meta.dirname, '..', 'dashboards', 'generated');
+const dashboards = readdirSync(GENERATED).map((f) =>
+  JSON.parse(readFileSync(join(GENERATED, f), 'utf8')),
 );
-const targets: Target[] = dashboards.flatMap((d) =>
-  d.panels.flatMap((p) =>
-    p.targets.map((t) => ({
-      dashboard: d.uid,
-      panel: p.title,
-      type: p.type,
-      sql: t.rawSql,
-      emptyOk: p.fieldConfig.defaults.noValue !== undefined,
-    })),
-  ),
-);
-const variables: Variable[] = dashboards.flatMap((d) =>
-  d.templating.list.map((v) => ({
-    dashboard: d.uid,
-    name: v.name,
-    type: v.type,
-    ...(typeof v.query === 'object' ? { sql: v.query.rawSql } : {}),
-    ...(typeof v.query === 'string' ? { values: v.query.split(',') } : {}),
-  })),
-);
+const targets = dashboards.flatMap(panelTargets);
+const variables = dashboards.flatMap(templateVariables);
 
 let services: Services;
 let dataPath: string;

@@ -6,4 +6,9 @@ export {
   type VariableValue,
 } from './macros.js';
 export { FILTERS, ROLLUP_LEVELS, type FilterVariable } from './sql.js';
-export * from './seeds.js';
+export {
+  panelTargets,
+  templateVariables,
+  type PanelTarget,
+  type TemplateVariable,
+} from './targets.js';
