@@ -38,7 +38,8 @@ export function sources(sql: string): string {
   return [...read].map((t) => `\`${t}\``).join(', ');
 }
 
-const firstSentence = (text: string) => /^.*?[.:](?=\s|$)/.exec(text)?.[0] ?? text;
+/** Up to the first full stop: a colon introduces what the sentence is about, so it goes on. */
+const firstSentence = (text: string) => /^.*?\.(?=\s|$)/s.exec(text)?.[0] ?? text;
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
 function table(spec: DashboardSpec): string {
