@@ -78,16 +78,21 @@ export function leavesOf(...formulas: readonly (Formula | undefined)[]): Leaf[] 
   return [...found.values()];
 }
 
+/** What a leaf aggregates, as a string: equal for equal leaves (built apart or not). */
 export function leafKey(l: Leaf): string {
-  switch (l.op) {
-    case 'sum':
-      return `sum:${l.measure}`;
-    case 'errors':
-      return `errors:${l.category}`;
-    case 'quantile':
-      return `quantile:${l.measure}:${l.level}`;
+  let key = KEYS.get(l);
+  if (key === undefined) {
+    key =
+      l.op === 'errors'
+        ? `errors:${l.category}`
+        : `${l.op}:${l.measure}:${l.op === 'quantile' ? l.level : ''}`;
+    KEYS.set(l, key);
   }
+  return key;
 }
+
+// Formulas are built once (the catalogue) and read per series: their keys are too.
+const KEYS = new WeakMap<Leaf, string>();
 
 /** Whether the formula has a `share` node (and so reads the rule's `part` and scope total). */
 export function readsShare(f: Formula): boolean {

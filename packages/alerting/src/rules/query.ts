@@ -89,25 +89,30 @@ export function windowRows(
 
 /** `sum(<measure>)`, money as an integer count of its smallest unit (exact in JSON and JS). */
 export function sumSql(measure: string): string {
-  const scale = decimalScale(measure);
-  return scale === undefined
-    ? `sum(${measure})`
-    : `toString(toInt64(sum(${measure}) * ${10 ** scale}))`;
+  const scale = scaleOf(measure);
+  return scale === 1 ? `sum(${measure})` : `toString(toInt64(sum(${measure}) * ${scale}))`;
 }
 
 /** A `sumSql` result as the measure's number (money in its unit, as `toFloat64` gives it). */
 export function sumValue(measure: string, raw: number): number {
-  const scale = decimalScale(measure);
-  return scale === undefined ? raw : raw / 10 ** scale;
+  const scale = scaleOf(measure);
+  return scale === 1 ? raw : raw / scale;
 }
 
 const DECIMAL = /^Decimal\(\d+,\s*(\d+)\)$/;
 
-function decimalScale(measure: string): number | undefined {
-  const type = MEASURES.find((m) => m.name === measure)?.type;
-  if (type === undefined) throw new Error(`not a rollup measure: ${measure}`);
-  const scale = DECIMAL.exec(type)?.[1];
-  return scale === undefined ? undefined : Number(scale);
+/** Each sum measure's unit in `sumSql`'s integers: 10^scale for a Decimal, else 1. */
+const SCALES = new Map(
+  MEASURES.map((m) => {
+    const scale = DECIMAL.exec(m.type)?.[1];
+    return [m.name, scale === undefined ? 1 : 10 ** Number(scale)];
+  }),
+);
+
+function scaleOf(measure: string): number {
+  const scale = SCALES.get(measure);
+  if (scale === undefined) throw new Error(`not a rollup measure: ${measure}`);
+  return scale;
 }
 
 /** Each level's share of window `i`: buckets inside it whose coarser bucket is not. */

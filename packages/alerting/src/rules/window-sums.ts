@@ -6,7 +6,7 @@
  * (money as integer nanos), so a series' sums are those a `GROUP BY` of its own would give.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
-import { leafKey, leavesOf, type Aggregates, type Leaf, type Series } from './formula.js';
+import { leafKey, leavesOf, type Leaf, type Series } from './formula.js';
 import type { Dimension } from './metrics.js';
 import { sumSql, sumValue, windowRows, type Statement, type TimeWindow } from './query.js';
 import type { Filter } from './rule.js';
@@ -81,9 +81,8 @@ GROUP BY ${['w', ...keys].join(', ')}`;
   return { query, params, leaves };
 }
 
-/** A row of the statement: its window, dimension values, and each leaf's share of it. */
+/** A row of the statement: its dimension values, and each leaf's share of it. */
 interface Row {
-  readonly w: number;
   readonly dims: Record<string, string>;
   readonly leaves: Float64Array;
 }
@@ -100,14 +99,18 @@ export async function readWindowSums(
     query_params: statement.params,
     format: 'JSONEachRow',
   });
-  const raw = await rs.json<Record<string, string | number>>();
-  const rows = raw.map((r): Row => ({
-    w: Number(r.w),
-    dims: r as Record<string, string>,
-    leaves: Float64Array.from(leaves, (l) => leafOfRow(l, r)),
-  }));
-  const index = new Map(leaves.map((l, i) => [leafKey(l), i]));
-  return scopes.map((scope) => seriesOf(scope, rows, index));
+  const windows = new Map<number, WindowRows>();
+  for (const r of await rs.json<Record<string, string | number>>()) {
+    const w = Number(r.w);
+    let rows = windows.get(w);
+    if (!rows) windows.set(w, (rows = new WindowRows()));
+    const dims = r as Record<string, string>;
+    rows.all.push({ dims, leaves: Float64Array.from(leaves, (l) => leafOfRow(l, r)) });
+  }
+  const slots = new Map(leaves.map((l, i) => [leafKey(l), i]));
+  return scopes.map((scope) =>
+    scope.windows.flatMap((w) => seriesOf(scope, w, windows.get(w), slots)),
+  );
 }
 
 /** A leaf's share of one row: its measure's sum, or its errors when of the leaf's category. */
@@ -122,52 +125,88 @@ function leafOfRow(l: Leaf, row: Record<string, string | number>): number {
   }
 }
 
+/** One window's rows, indexed by a dimension's values when a scope filters on it. */
+class WindowRows {
+  readonly all: Row[] = [];
+  private readonly byValue = new Map<string, Map<string, Row[]>>();
+
+  /** The rows that may be in `where`: those with one of the values of its first dimension. */
+  candidates(where: Filter): readonly Row[] {
+    const first = Object.entries(where)[0];
+    if (first === undefined) return this.all;
+    const [d, values] = first;
+    let index = this.byValue.get(d);
+    if (!index) {
+      this.byValue.set(d, (index = new Map()));
+      for (const row of this.all) {
+        const v = row.dims[d]!;
+        const list = index.get(v);
+        if (list) list.push(row);
+        else index.set(v, [row]);
+      }
+    }
+    return values.flatMap((v) => index.get(v) ?? []);
+  }
+}
+
 interface Sums {
   readonly labels: Record<string, string>;
-  readonly w: number;
   readonly all: Float64Array;
   readonly part: Float64Array;
 }
 
-function seriesOf(scope: SumScope, rows: readonly Row[], index: Map<string, number>): Series[] {
+function seriesOf(
+  scope: SumScope,
+  w: number,
+  rows: WindowRows | undefined,
+  slots: ReadonlyMap<string, number>,
+): Series[] {
+  if (!rows) return [];
   const where = matcher(scope.where);
-  const part = matcher(scope.part ?? {});
-  const windows = new Set(scope.windows);
+  const part = scope.part && matcher(scope.part);
+  // Only the scope's own leaves are added up (a statement's rows carry every scope's).
+  const own = scope.leaves.map((l) => slots.get(leafKey(l))!);
+  const add = (into: Float64Array, row: Row): void => {
+    for (const i of own) into[i]! += row.leaves[i]!;
+  };
   const series = new Map<string, Sums>();
-  const totals = new Map<number, Float64Array>();
-  const width = index.size;
-  for (const row of rows) {
-    if (!windows.has(row.w) || !where(row.dims)) continue;
-    const key = `${row.w}\u0000${scope.groupBy.map((d) => row.dims[d]).join('\u0000')}`;
+  const total = new Float64Array(slots.size);
+  const { groupBy } = scope;
+  for (const row of rows.candidates(scope.where)) {
+    if (!where(row.dims)) continue;
+    const key =
+      groupBy.length === 1
+        ? row.dims[groupBy[0]!]!
+        : groupBy.map((d) => row.dims[d]).join('\u0000');
     let s = series.get(key);
     if (!s) {
-      const labels = Object.fromEntries(scope.groupBy.map((d) => [d, String(row.dims[d])]));
-      s = { labels, w: row.w, all: new Float64Array(width), part: new Float64Array(width) };
+      const labels = Object.fromEntries(groupBy.map((d) => [d, String(row.dims[d])]));
+      const all = new Float64Array(slots.size);
+      s = { labels, all, part: part ? new Float64Array(slots.size) : all };
       series.set(key, s);
     }
-    let total = totals.get(row.w);
-    if (!total) totals.set(row.w, (total = new Float64Array(width)));
-    addTo(s.all, row.leaves);
-    addTo(total, row.leaves);
-    if (part(row.dims)) addTo(s.part, row.leaves);
+    add(s.all, row);
+    add(total, row);
+    if (part?.(row.dims)) add(s.part, row);
   }
-  return [...series.values()].map((s) => {
-    const total = totals.get(s.w)!;
-    const read = (sums: Float64Array) => (l: Leaf) => {
-      const raw = sums[index.get(leafKey(l))!]!;
-      return l.op === 'sum' ? sumValue(l.measure, raw) : raw;
-    };
-    const aggregates: Aggregates = { series: read(s.all), part: read(s.part), total: read(total) };
-    return { w: s.w, labels: s.labels, aggregates };
-  });
-}
-
-function addTo(into: Float64Array, values: Float64Array): void {
-  for (let i = 0; i < values.length; i++) into[i]! += values[i]!;
+  const read = (sums: Float64Array) => (l: Leaf) => {
+    const raw = sums[slots.get(leafKey(l))!]!;
+    return l.op === 'sum' ? sumValue(l.measure, raw) : raw;
+  };
+  const totals = read(total);
+  return [...series.values()].map((s) => ({
+    w,
+    labels: s.labels,
+    aggregates: { series: read(s.all), part: read(s.part), total: totals },
+  }));
 }
 
 /** Whether a row's dimensions are in the filter (every dimension one of its values). */
 function matcher(filter: Filter): (dims: Record<string, string>) => boolean {
   const tests = Object.entries(filter).map(([d, values]) => [d, new Set(values)] as const);
-  return (dims) => tests.every(([d, values]) => values.has(dims[d]!));
+  if (tests.length === 0) return () => true;
+  return (dims) => {
+    for (const [d, values] of tests) if (!values.has(dims[d]!)) return false;
+    return true;
+  };
 }
