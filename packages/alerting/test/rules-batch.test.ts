@@ -240,6 +240,29 @@ describe('a batch of rules', () => {
     expect(await count(rules([ALL[0]!]))).toBe(1);
   });
 
+  it('counts a call once when where lists its value twice', async () => {
+    const requests = (where: Record<string, unknown>) => ({
+      kind: 'threshold',
+      metric: 'requests',
+      window: '1h',
+      where,
+      op: '>',
+      threshold: 0,
+    });
+    const list = rules([
+      requests({ provider: 'b-openai' }),
+      requests({ provider: ['b-openai', 'b-openai'] }),
+    ]);
+    const [once, twice] = await evaluator.evaluateAll(list, NOW);
+    // The window's minutes: from the one after NOW − 1h to the one holding NOW.
+    const end = Math.floor(NOW / MINUTE) * MINUTE + MINUTE;
+    const calls = spans().filter(
+      (s) => s.provider === 'b-openai' && s.at >= end - HOUR && s.at < end,
+    ).length;
+    expect(once.ok && once.samples.map((s) => s.value)).toEqual([calls]);
+    expect(twice).toEqual(once);
+  });
+
   it('fails only the rules that read a failing statement', async () => {
     // The real engine refuses the 1h window sums (result limit on that statement alone), and a
     // sql rule reads a table that does not exist.

@@ -130,7 +130,7 @@ class WindowRows {
   readonly all: Row[] = [];
   private readonly byValue = new Map<string, Map<string, Row[]>>();
 
-  /** The rows that may be in `where`: those with one of the values of its first dimension. */
+  /** The rows that may be in `where`: those with one of its first dimension's values, once. */
   candidates(where: Filter): readonly Row[] {
     const first = Object.entries(where)[0];
     if (first === undefined) return this.all;
@@ -145,7 +145,7 @@ class WindowRows {
         else index.set(v, [row]);
       }
     }
-    return values.flatMap((v) => index.get(v) ?? []);
+    return [...new Set(values)].flatMap((v) => index.get(v) ?? []);
   }
 }
 
