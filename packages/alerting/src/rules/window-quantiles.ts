@@ -46,14 +46,13 @@ export function windowQuantilesStatement(
 ): QuantileStatement {
   const params: Record<string, unknown> = {};
   const groupDims = [...new Set(scopes.flatMap((s) => s.groupBy))];
-  const { columns, measures, readsCategory } = leafColumns(scopes, params);
-  const read = [
-    ...new Set([
-      ...scopes.flatMap((s) => Object.keys(s.where) as Dimension[]),
-      ...groupDims,
-      ...(readsCategory ? (['error_category'] as const) : []),
-    ]),
+  const { columns, measures } = leafColumns(scopes, params);
+  const dimensionsOf = (scope: QuantileScope): Dimension[] => [
+    ...(Object.keys(scope.where) as Dimension[]),
+    ...scope.groupBy,
+    ...(scope.leaves.some((l) => l.op === 'errors') ? (['error_category'] as const) : []),
   ];
+  const read = [...new Set(scopes.flatMap(dimensionsOf))];
   // Whether a row is in a scope's `where`: one vectorised test per scope, bound once.
   const inScope = scopes.map((scope, j) =>
     Object.entries(scope.where).map(([d, values], k) => {
@@ -61,19 +60,24 @@ export function windowQuantilesStatement(
       return `${d} IN {f${j}_${k}:Array(String)}`;
     }),
   );
-  // A window's rows are repeated once per scope reading the window that they are in.
+  // A window's rows are repeated once per scope reading the window that they are in; of its
+  // dimensions, those its scopes read ('' for the others).
   const rows = windowRows(
     database,
     windows,
     (w) => {
-      const tests = scopes.flatMap((scope, j) => {
-        if (!scope.windows.includes(w)) return [];
+      const readers = indexesWhere(scopes, (scope) => scope.windows.includes(w));
+      if (readers.length === 0) return undefined;
+      const tests = readers.map((j) => {
         const test = inScope[j]!;
-        return [test.length === 0 ? `${j}` : `if(${test.join(' AND ')}, ${j}, -1)`];
+        return test.length === 0 ? `${j}` : `if(${test.join(' AND ')}, ${j}, -1)`;
       });
-      if (tests.length === 0) return undefined;
-      const s = `arrayJoin(arrayFilter(j -> j >= 0, [${tests.join(', ')}])) AS s`;
-      return [s, ...read, ...measures];
+      const dims = new Set(readers.flatMap((j) => dimensionsOf(scopes[j]!)));
+      return [
+        `arrayJoin(arrayFilter(j -> j >= 0, [${tests.join(', ')}])) AS s`,
+        ...read.map((d) => (dims.has(d) ? d : `'' AS ${d}`)),
+        ...measures,
+      ];
     },
     params,
   );
@@ -101,11 +105,10 @@ GROUP BY ${['w', 's', ...keys.values()].join(', ')}`;
 function leafColumns(
   scopes: readonly QuantileScope[],
   params: Record<string, unknown>,
-): { columns: Map<string, Column>; measures: string[]; readsCategory: boolean } {
+): { columns: Map<string, Column>; measures: string[] } {
   const columns = new Map<string, Column>();
   const byMeasure = new Map<string, Column>();
   const measures = new Set<string>();
-  let readsCategory = false;
   for (const leaf of leavesOf(...scopes.flatMap((s) => s.leaves))) {
     const key = leafKey(leaf);
     const name = `c${columns.size}`;
@@ -116,7 +119,6 @@ function leafColumns(
         break;
       case 'errors':
         measures.add('errors');
-        readsCategory = true;
         params[`${name}_category`] = leaf.category;
         columns.set(key, {
           name,
@@ -144,7 +146,7 @@ function leafColumns(
       }
     }
   }
-  return { columns, measures: [...measures], readsCategory };
+  return { columns, measures: [...measures] };
 }
 
 /** A sum's value (money in its unit). */
