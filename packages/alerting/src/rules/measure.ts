@@ -8,14 +8,10 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { compute, leavesOf, type Leaf, type Series } from './formula.js';
 import { METRICS, REQUESTS, type Dimension, type MetricName } from './metrics.js';
-import type { TimeWindow } from './query.js';
+import type { Scope, TimeWindow } from './query.js';
 import type { Filter } from './rule.js';
-import {
-  readWindowQuantiles,
-  windowQuantilesStatement,
-  type QuantileScope,
-} from './window-quantiles.js';
-import { readWindowSums, windowSumsStatement, type SumScope } from './window-sums.js';
+import { readWindowQuantiles, windowQuantilesStatement } from './window-quantiles.js';
+import { readWindowSums, windowSumsStatement } from './window-sums.js';
 
 const HOUR = 3_600_000;
 
@@ -59,10 +55,7 @@ export async function measureAll(
   });
   const reads = [...byLength.values()].flatMap((indexes) => {
     const { windows, sums, quantiles } = planLength(indexes.map((i) => specs[i]!));
-    const settle = async <S extends { leaves: Leaf[] }>(
-      scopes: Scopes<S>,
-      read: () => Promise<Series[][]>,
-    ) => {
+    const settle = async (scopes: Scopes, read: () => Promise<Series[][]>) => {
       let series: Series[][];
       try {
         series = await read();
@@ -106,12 +99,12 @@ interface User {
 }
 
 /** The scopes of one statement, each once with the leaves of all its rules, and their users. */
-class Scopes<S extends { leaves: Leaf[] }> {
-  readonly list: S[] = [];
+class Scopes {
+  readonly list: (Scope & { leaves: Leaf[] })[] = [];
   readonly users: User[] = [];
   private readonly byKey = new Map<string, number>();
 
-  add(key: unknown, scope: S, user: Omit<User, 'scope'>): void {
+  add(key: unknown, scope: Scope & { leaves: Leaf[] }, user: Omit<User, 'scope'>): void {
     const k = JSON.stringify(key);
     let index = this.byKey.get(k);
     if (index === undefined) this.byKey.set(k, (index = this.list.push(scope) - 1));
@@ -125,8 +118,8 @@ class Scopes<S extends { leaves: Leaf[] }> {
 function planLength(specs: readonly MeasureSpec[]) {
   const windows: TimeWindow[] = [];
   const byStart = new Map<number, number>();
-  const sums = new Scopes<SumScope & { leaves: Leaf[] }>();
-  const quantiles = new Scopes<QuantileScope & { leaves: Leaf[] }>();
+  const sums = new Scopes();
+  const quantiles = new Scopes();
   specs.forEach((spec, i) => {
     const indexes = spec.windows.map((w) => {
       let k = byStart.get(w.start);

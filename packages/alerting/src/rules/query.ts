@@ -15,6 +15,9 @@
  * column names come from the validated rule.
  */
 import { MEASURES, Tables } from '@agentmeter/schema';
+import type { Leaf } from './formula.js';
+import type { Dimension } from './metrics.js';
+import type { Filter } from './rule.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -49,6 +52,28 @@ function coarsestLevel(windowMs: number): number {
   if (windowMs < HOUR) return 0;
   if (windowMs < 3 * DAY) return 1;
   return 2;
+}
+
+/** What one or more rules read of a statement's windows: the series of `groupBy` within `where`. */
+export interface Scope {
+  /** Indexes of the statement's windows it reads. */
+  readonly windows: readonly number[];
+  readonly where: Filter;
+  readonly groupBy: readonly Dimension[];
+  /** Share metrics: what is counted, within `where`. */
+  readonly part: Filter | undefined;
+  /** The leaves its rules read. */
+  readonly leaves: readonly Leaf[];
+}
+
+/** The dimensions a scope reads: its own, and `error_category` for errors of a category. */
+export function dimensionsOf(scope: Scope): Dimension[] {
+  return [
+    ...scope.groupBy,
+    ...(Object.keys(scope.where) as Dimension[]),
+    ...(Object.keys(scope.part ?? {}) as Dimension[]),
+    ...(scope.leaves.some((l) => l.op === 'errors') ? (['error_category'] as const) : []),
+  ];
 }
 
 export interface Statement {

@@ -10,17 +10,15 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { QUANTILE_LEVELS } from '@agentmeter/schema';
 import { leafKey, leavesOf, type Aggregates, type Leaf, type Series } from './formula.js';
 import type { Dimension } from './metrics.js';
-import { sumSql, sumValue, windowRows, type Statement, type TimeWindow } from './query.js';
-import type { Filter } from './rule.js';
-
-export interface QuantileScope {
-  /** Indexes of the statement's windows it reads. */
-  readonly windows: readonly number[];
-  readonly where: Filter;
-  readonly groupBy: readonly Dimension[];
-  /** The leaves its rules read. */
-  readonly leaves: readonly Leaf[];
-}
+import {
+  dimensionsOf,
+  sumSql,
+  sumValue,
+  windowRows,
+  type Scope,
+  type Statement,
+  type TimeWindow,
+} from './query.js';
 
 const LEVELS = QUANTILE_LEVELS.join(', ');
 
@@ -42,16 +40,11 @@ export interface QuantileStatement extends Statement {
 export function windowQuantilesStatement(
   database: string,
   windows: readonly TimeWindow[],
-  scopes: readonly QuantileScope[],
+  scopes: readonly Scope[],
 ): QuantileStatement {
   const params: Record<string, unknown> = {};
   const groupDims = [...new Set(scopes.flatMap((s) => s.groupBy))];
   const { columns, measures } = leafColumns(scopes, params);
-  const dimensionsOf = (scope: QuantileScope): Dimension[] => [
-    ...(Object.keys(scope.where) as Dimension[]),
-    ...scope.groupBy,
-    ...(scope.leaves.some((l) => l.op === 'errors') ? (['error_category'] as const) : []),
-  ];
   const read = [...new Set(scopes.flatMap(dimensionsOf))];
   // Whether a row is in a scope's `where`: one vectorised test per scope, bound once.
   const inScope = scopes.map((scope, j) =>
@@ -103,7 +96,7 @@ GROUP BY ${['w', 's', ...keys.values()].join(', ')}`;
  * state is merged only for the scopes that read it.
  */
 function leafColumns(
-  scopes: readonly QuantileScope[],
+  scopes: readonly Scope[],
   params: Record<string, unknown>,
 ): { columns: Map<string, Column>; measures: string[] } {
   const columns = new Map<string, Column>();
@@ -165,7 +158,7 @@ function level(value: unknown, leaf: Leaf): number {
 export async function readWindowQuantiles(
   client: Pick<ClickHouseClient, 'query'>,
   statement: QuantileStatement,
-  scopes: readonly QuantileScope[],
+  scopes: readonly Scope[],
 ): Promise<Series[][]> {
   const rs = await client.query({
     query: statement.query,

@@ -2,35 +2,23 @@
  * Window sums: one statement for windows of one length returns each window's sum measures by
  * every dimension its scopes read (a few hundred to a few thousand rows however many rules);
  * each scope's series are then aggregated here: the rows in its `where`, grouped by its
- * `group_by`, with its `part` and its total (a share's denominator) beside. Sums add up exactly
- * (money as integer nanos), so a series' sums are those a `GROUP BY` of its own would give.
+ * `group_by`, with its `part` and its total (a share's denominator) beside. Counts and money
+ * (integer nanos) add up exactly, so a series' sums are those a `GROUP BY` of its own would
+ * give; a Float64 sum (`duration_ms_sum`) can differ in its last bits, as its partial sums are
+ * grouped otherwise.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import { leafKey, leavesOf, type Leaf, type Series } from './formula.js';
-import type { Dimension } from './metrics.js';
-import { sumSql, sumValue, windowRows, type Statement, type TimeWindow } from './query.js';
+import {
+  dimensionsOf,
+  sumSql,
+  sumValue,
+  windowRows,
+  type Scope,
+  type Statement,
+  type TimeWindow,
+} from './query.js';
 import type { Filter } from './rule.js';
-
-/** What one or more rules read of the windows: the series of `groupBy` within `where`. */
-export interface SumScope {
-  /** Indexes of the statement's windows it reads. */
-  readonly windows: readonly number[];
-  readonly where: Filter;
-  readonly groupBy: readonly Dimension[];
-  readonly part: Filter | undefined;
-  /** The leaves its rules read. */
-  readonly leaves: readonly Leaf[];
-}
-
-/** The dimensions a scope reads: its own, and `error_category` for errors of a category. */
-function dimensionsOf(scope: SumScope): Dimension[] {
-  return [
-    ...scope.groupBy,
-    ...(Object.keys(scope.where) as Dimension[]),
-    ...(Object.keys(scope.part ?? {}) as Dimension[]),
-    ...(scope.leaves.some((l) => l.op === 'errors') ? (['error_category'] as const) : []),
-  ];
-}
 
 /** The measures the leaves sum: their own, and `errors` for errors of a category. */
 function measuresOf(leaves: readonly Leaf[]): string[] {
@@ -53,7 +41,7 @@ export interface SumStatement extends Statement {
 export function windowSumsStatement(
   database: string,
   windows: readonly TimeWindow[],
-  scopes: readonly SumScope[],
+  scopes: readonly Scope[],
 ): SumStatement {
   const leaves = leavesOf(...scopes.flatMap((s) => s.leaves));
   const measures = measuresOf(leaves);
@@ -91,7 +79,7 @@ interface Row {
 export async function readWindowSums(
   client: Pick<ClickHouseClient, 'query'>,
   statement: SumStatement,
-  scopes: readonly SumScope[],
+  scopes: readonly Scope[],
 ): Promise<Series[][]> {
   const { leaves } = statement;
   const rs = await client.query({
@@ -156,7 +144,7 @@ interface Sums {
 }
 
 function seriesOf(
-  scope: SumScope,
+  scope: Scope,
   w: number,
   rows: WindowRows | undefined,
   slots: ReadonlyMap<string, number>,
