@@ -162,3 +162,43 @@ export function compute(f: Formula, a: Aggregates, hours: number): number {
   };
   return calc(f, (l) => a.series(l));
 }
+
+/**
+ * The formula as one SQL expression over rollup rows, for a query that groups them itself (the
+ * dashboards show a rule's metric with the rule's own formula). `quantileSql` spells a merged
+ * latency level. A share needs its scope's total and `perHour` the rule's window: neither has a
+ * meaning per group of rows, so they are refused.
+ */
+export function formulaSql(
+  f: Formula,
+  quantileSql: (measure: string, level: QuantileLevel) => string,
+): string {
+  const sql = (g: Formula): string => {
+    switch (g.op) {
+      case 'sum':
+        return `toFloat64(sum(${g.measure}))`;
+      case 'errors':
+        return `toFloat64(sumIf(errors, error_category = '${g.category}'))`;
+      case 'quantile':
+        return quantileSql(g.measure, g.level);
+      case 'number':
+        return String(g.value);
+      case 'add':
+        return `(${sql(g.a)} + ${sql(g.b)})`;
+      case 'sub':
+        return `(${sql(g.a)} - ${sql(g.b)})`;
+      case 'mul':
+        return `(${sql(g.a)} * ${sql(g.b)})`;
+      case 'div':
+        return `(${sql(g.a)} / ${sql(g.b)})`;
+      case 'min':
+        return `least(${sql(g.a)}, ${sql(g.b)})`;
+      case 'max':
+        return `greatest(${sql(g.a)}, ${sql(g.b)})`;
+      case 'perHour':
+      case 'share':
+        throw new Error(`a ${g.op} formula has no SQL of its own: it depends on the rule's window`);
+    }
+  };
+  return sql(f);
+}

@@ -129,3 +129,5 @@ export type MetricName = keyof typeof METRICS;
 export const METRIC_NAMES = Object.keys(METRICS) as [MetricName, ...MetricName[]];
 
 export const DIMENSIONS = ROLLUP_DIMENSIONS as readonly Dimension[];
+
+export { formulaSql } from './formula.js';
