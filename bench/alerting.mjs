@@ -39,6 +39,7 @@ import {
   parseRules,
   RuleEvaluator,
   RuleManager,
+  StatementQueue,
 } from '../packages/alerting/dist/index.js';
 import { ClickHouseInstanceStore } from '../packages/alerting/dist/instance-store.js';
 import { systemClock } from '../packages/conventions/dist/index.js';
@@ -217,7 +218,11 @@ const countingClient = {
     return client.query(args);
   },
 };
-const evaluator = new RuleEvaluator({ client: countingClient, database: DB });
+// As the service composes it: statements wait for the engine's one slot in deadline order.
+const evaluator = new RuleEvaluator({
+  client: new StatementQueue(1).client(countingClient),
+  database: DB,
+});
 const tickRows = [];
 const layoutSummary = [];
 for (const layout of LAYOUTS) {

@@ -13,7 +13,8 @@
 export interface EvaluationQueueOptions<T> {
   concurrency: number;
   coalesceMs: number;
-  runBatch: (items: T[]) => Promise<void>;
+  /** `deadline`: the earliest of the batch's. */
+  runBatch: (items: T[], deadline: number) => Promise<void>;
 }
 
 interface Waiting<T> {
@@ -60,12 +61,16 @@ export class EvaluationQueue<T> {
 
   private next(): void {
     while (this.running < this.o.concurrency && this.waiting.length > 0) {
-      const until = this.waiting[0]!.deadline + this.o.coalesceMs;
+      const deadline = this.waiting[0]!.deadline;
+      const until = deadline + this.o.coalesceMs;
       const count = this.waiting.findIndex((w) => w.deadline > until);
       const batch = this.waiting.splice(0, count === -1 ? this.waiting.length : count);
       this.running++;
       this.o
-        .runBatch(batch.map((w) => w.item))
+        .runBatch(
+          batch.map((w) => w.item),
+          deadline,
+        )
         .then(
           () => batch.forEach((w) => w.done.resolve()),
           (e: unknown) => batch.forEach((w) => w.done.reject(e)),

@@ -14,6 +14,7 @@
  */
 import type { Clock, Timer } from '@agentmeter/conventions';
 import { EvaluationQueue } from './evaluation-queue.js';
+import { withDeadline } from './statement-queue.js';
 import { fingerprint } from './fingerprint.js';
 import type { InstanceStore, StoredInstance } from './instance-store.js';
 import {
@@ -108,7 +109,7 @@ export class RuleManager<R extends ManagedRule> {
     this.queue = new EvaluationQueue({
       concurrency: o.concurrency ?? 2,
       coalesceMs: o.coalesceMs ?? 1_000,
-      runBatch: (groups) => this.evaluateGroups(groups),
+      runBatch: (groups, deadline) => this.evaluateGroups(groups, deadline),
     });
   }
 
@@ -154,17 +155,18 @@ export class RuleManager<R extends ManagedRule> {
 
   /** Evaluates one group now (public for the API's "evaluate now"). */
   evaluateGroup(group: string): Promise<void> {
-    return this.evaluateGroups([group]);
+    return this.evaluateGroups([group], this.o.clock.now());
   }
 
   /** Evaluates groups together at one instant: one evaluator call, one write (the scheduler's tick). */
-  private async evaluateGroups(names: readonly string[]): Promise<void> {
+  private async evaluateGroups(names: readonly string[], deadline: number): Promise<void> {
     const groups = this.groups();
     const rules = names.flatMap((g) => groups.get(g) ?? []);
     if (rules.length === 0) return;
     const now = this.o.clock.now();
     const started = performance.now();
-    const evaluations = await this.evaluateAll(rules, now);
+    // The batch's statements wait for the engine in the order of its deadline.
+    const evaluations = await withDeadline(deadline, () => this.evaluateAll(rules, now));
     const ms = performance.now() - started;
     this.counters.evaluationSeconds += ms / 1000;
     const changes: Change[] = [];

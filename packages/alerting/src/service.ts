@@ -23,6 +23,7 @@ import { RuleStore } from './rule-store.js';
 import { budgetStatus, RuleEvaluator, type BudgetRule, type Rule } from './rules/index.js';
 import { contactPointFailingRule, type SelfRule } from './self-rules.js';
 import { serviceMetrics } from './service-metrics.js';
+import { StatementQueue } from './statement-queue.js';
 
 /** The rules the service runs: users' and the default pack's, and its own. */
 export type ServiceRule = Rule | SelfRule;
@@ -95,7 +96,9 @@ export async function startAlerting(o: AlertingServiceOptions): Promise<Alerting
   const selfRules: SelfRule[] = dispatcher
     ? [contactPointFailingRule(() => dispatcher.unhealthy())]
     : [];
-  const evaluator = new RuleEvaluator({ client: o.client, database });
+  // The embedded engine runs one bound statement at a time; a server takes a few at once.
+  const statements = new StatementQueue(o.config.clickhouse.url ? 4 : 1);
+  const evaluator = new RuleEvaluator({ client: statements.client(o.client), database });
   const manager = new RuleManager<ServiceRule>({
     rules: [...rules.rules(), ...selfRules],
     evaluator: { evaluateAll: (group, now) => evaluateServiceRules(evaluator, group, now) },
