@@ -264,6 +264,34 @@ describe('a batch of rules', () => {
     expect(twice).toEqual(once);
   });
 
+  it("reads windows of one length that overlap (one rule's baseline in another's) for each", async () => {
+    // 70 minutes: 24 trailing windows reach back past yesterday's window, which they overlap.
+    const anomaly = (metric: string, baseline: Record<string, unknown>) => ({
+      kind: 'anomaly',
+      metric,
+      window: '70m',
+      ...baseline,
+      group_by: ['provider'],
+    });
+    const bodies = ['requests', 'latency_p95_ms'].flatMap((metric) => [
+      anomaly(metric, { baseline: 'trailing_mean', trailing_windows: 24 }),
+      anomaly(metric, { baseline: 'same_window_yesterday' }),
+    ]);
+    const list = rules(bodies, 'Overlap');
+    const before = engine.queries.length;
+    const batch = (await evaluator.evaluateAll(list, NOW)).map(canonical);
+    expect(engine.queries.length - before).toBe(2);
+    expect(batch).toEqual(await alone(evaluator, list));
+    // Yesterday's window holds calls that trailing windows also hold: counted in each.
+    const end = Math.floor(NOW / MINUTE) * MINUTE + MINUTE - DAY;
+    const yesterday = spans().filter(
+      (s) => s.provider === 'b-openai' && s.at >= end - 70 * MINUTE && s.at < end,
+    ).length;
+    const openai = samplesOf(batch[1]!).find((s) => s.labels.provider === 'b-openai');
+    expect(yesterday).toBeGreaterThan(0);
+    expect(openai?.values?.baseline_requests).toBe(yesterday);
+  });
+
   it('fails only the rules that read a failing statement', async () => {
     // The real engine refuses the 1h window sums (result limit on that statement alone), and a
     // sql rule reads a table that does not exist.

@@ -82,15 +82,18 @@ export interface Statement {
 }
 
 /**
- * The rows of `windows` (all of one length), each window's parts tagged `w` = its index:
- * `SELECT toUInt16(w) AS w, <columns(w)> FROM <rollup> WHERE <time>`, joined by UNION ALL; a
- * window whose `columns` are undefined is not read. Each window has its own select list, so
- * that what is read of it is only what its rules need. Binds `s<w>` and `e<w>` in `params`.
+ * The rows of the windows the scopes read (of `windows`, all of one length), each tagged `w` = its
+ * window's index. Windows that do not overlap are read together, one scan per rollup level:
+ * `SELECT <w from bucket> AS w, <columns(among)> FROM <rollup> WHERE <time of each of among>`,
+ * joined by UNION ALL (a trailing mean of 12 windows reads each level once, not 12 times).
+ * `columns` may test `w` (see `ofWindows`), so that a window's rows carry only what its rules
+ * read. Binds `s<w>` and `e<w>` in `params`.
  */
 export function windowRows(
   database: string,
   windows: readonly TimeWindow[],
-  columns: (w: number) => readonly string[] | undefined,
+  scopes: readonly Pick<Scope, 'windows'>[],
+  columns: (among: readonly number[]) => readonly string[],
   params: Record<string, unknown>,
 ): string {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(database)) {
@@ -98,18 +101,58 @@ export function windowRows(
   }
   const first = windows[0]!;
   const coarsest = coarsestLevel(first.end - first.start);
-  return windows
-    .flatMap((w, i) => {
-      const select = columns(i);
-      if (select === undefined) return [];
-      params[`s${i}`] = w.start / 1000;
-      params[`e${i}`] = w.end / 1000;
-      return timeParts(i, coarsest).map(
-        ({ table, time }) =>
-          `SELECT ${[`toUInt16(${i}) AS w`, ...select].join(', ')} FROM ${database}.${table}\nWHERE ${time}`,
-      );
+  const read = [...new Set(scopes.flatMap((s) => s.windows))];
+  return disjointChains(windows, read)
+    .flatMap((among) => {
+      for (const i of among) {
+        params[`s${i}`] = windows[i]!.start / 1000;
+        params[`e${i}`] = windows[i]!.end / 1000;
+      }
+      const select = columns(among);
+      // Windows of a chain are in order and apart: a row is of the first one ending after it.
+      const last = among.at(-1)!;
+      const w =
+        among.length === 1
+          ? `${last}`
+          : `multiIf(${among
+              .slice(0, -1)
+              .map((i) => `bucket < ${edge('e', i)}, ${i}`)
+              .join(', ')}, ${last})`;
+      const parts = among.map((i) => timeParts(i, coarsest));
+      return LEVELS.slice(0, coarsest + 1).map((level, l) => {
+        const time = parts.map((p) => p[l]!);
+        return `SELECT ${[`toUInt16(${w}) AS w`, ...select].join(', ')} FROM ${database}.${level.table}
+WHERE ${time.length === 1 ? time[0] : time.map((t) => `(${t})`).join('\n  OR ')}`;
+      });
     })
     .join('\nUNION ALL\n');
+}
+
+/**
+ * Whether a row of a scan of the windows `among` is of one of `windows`: `true`, `false`, or
+ * the SQL test of its `w`.
+ */
+export function ofWindows(windows: readonly number[], among: readonly number[]): boolean | string {
+  const of = among.filter((w) => windows.includes(w));
+  if (of.length === among.length) return true;
+  if (of.length === 0) return false;
+  return `w IN (${of.join(', ')})`;
+}
+
+/** The indexes of the items that pass `test`. */
+export function indexesWhere<T>(items: readonly T[], test: (item: T) => boolean): number[] {
+  return items.flatMap((item, i) => (test(item) ? [i] : []));
+}
+
+/** The windows `read`, by start, in as few chains of windows apart from each other as can be. */
+function disjointChains(windows: readonly TimeWindow[], read: readonly number[]): number[][] {
+  const chains: number[][] = [];
+  for (const i of [...read].sort((a, b) => windows[a]!.start - windows[b]!.start)) {
+    const chain = chains.find((c) => windows[c.at(-1)!]!.end <= windows[i]!.start);
+    if (chain) chain.push(i);
+    else chains.push([i]);
+  }
+  return chains;
 }
 
 /** `sum(<measure>)`, money as an integer count of its smallest unit (exact in JSON and JS). */
@@ -140,10 +183,15 @@ function scaleOf(measure: string): number {
   return scale;
 }
 
-/** Each level's share of window `i`: buckets inside it whose coarser bucket is not. */
-function timeParts(i: number, coarsest: number): { table: string; time: string }[] {
-  const S = `fromUnixTimestamp({s${i}:Int64})`;
-  const E = `fromUnixTimestamp({e${i}:Int64})`;
+/** `fromUnixTimestamp({s<i>:Int64})` or `…{e<i>…}`: window `i`'s start or end. */
+function edge(which: 's' | 'e', i: number): string {
+  return `fromUnixTimestamp({${which}${i}:Int64})`;
+}
+
+/** Each level's share of window `i` (finest first): buckets inside it whose coarser bucket is not. */
+function timeParts(i: number, coarsest: number): string[] {
+  const S = edge('s', i);
+  const E = edge('e', i);
   const inside = (bucketStart: string, unit: string): string =>
     `(${bucketStart} >= ${S} AND ${bucketStart} + INTERVAL 1 ${unit} <= ${E})`;
   return LEVELS.slice(0, coarsest + 1).map((level, l) => {
@@ -152,6 +200,6 @@ function timeParts(i: number, coarsest: number): { table: string; time: string }
     const coarser = LEVELS[l + 1];
     if (l < coarsest && coarser)
       time.push(`NOT ${inside(`${coarser.start}(bucket)`, coarser.unit)}`);
-    return { table: level.table, time: time.join(' AND ') };
+    return time.join(' AND ');
   });
 }

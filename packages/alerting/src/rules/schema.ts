@@ -223,7 +223,7 @@ export const AnomalyRuleSchema = z
     ...common,
     ...measurement,
     baseline: z.enum(BASELINES),
-    // Each window adds one read per rollup level to the statement: 24 keep it well under a second.
+    // Each window adds its rows to the statement's scans: 24 keep it well under a second.
     trailing_windows: z.number().int().min(1).max(24).optional(),
     /** Seed 004: ±25 % warning, ±50 % critical. */
     change_percent: severityMap.default({ warning: 25, critical: 50 }),

@@ -12,6 +12,8 @@ import { leafKey, leavesOf, type Aggregates, type Leaf, type Series } from './fo
 import type { Dimension } from './metrics.js';
 import {
   dimensionsOf,
+  indexesWhere,
+  ofWindows,
   sumSql,
   sumValue,
   windowRows,
@@ -53,19 +55,22 @@ export function windowQuantilesStatement(
       return `${d} IN {f${j}_${k}:Array(String)}`;
     }),
   );
-  // A window's rows are repeated once per scope reading the window that they are in; of its
-  // dimensions, those its scopes read ('' for the others).
+  // A row is repeated once per scope reading its window that it is in; of its dimensions, those
+  // the scopes reading its scan's windows read ('' for the others).
   const rows = windowRows(
     database,
     windows,
-    (w) => {
-      const readers = indexesWhere(scopes, (scope) => scope.windows.includes(w));
-      if (readers.length === 0) return undefined;
-      const tests = readers.map((j) => {
-        const test = inScope[j]!;
-        return test.length === 0 ? `${j}` : `if(${test.join(' AND ')}, ${j}, -1)`;
+    scopes,
+    (among) => {
+      const tests = scopes.flatMap((scope, j) => {
+        const of = ofWindows(scope.windows, among);
+        if (of === false) return [];
+        const test = [...(of === true ? [] : [of]), ...inScope[j]!];
+        return [test.length === 0 ? `${j}` : `if(${test.join(' AND ')}, ${j}, -1)`];
       });
-      const dims = new Set(readers.flatMap((j) => dimensionsOf(scopes[j]!)));
+      const dims = new Set(
+        scopes.filter((s) => ofWindows(s.windows, among) !== false).flatMap(dimensionsOf),
+      );
       return [
         `arrayJoin(arrayFilter(j -> j >= 0, [${tests.join(', ')}])) AS s`,
         ...read.map((d) => (dims.has(d) ? d : `'' AS ${d}`)),
@@ -188,8 +193,4 @@ export async function readWindowQuantiles(
     out[s]!.push({ w: Number(row.w), labels, aggregates });
   }
   return out;
-}
-
-function indexesWhere<T>(items: readonly T[], test: (item: T) => boolean): number[] {
-  return items.flatMap((item, i) => (test(item) ? [i] : []));
 }

@@ -11,6 +11,8 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { leafKey, leavesOf, type Leaf, type Series } from './formula.js';
 import {
   dimensionsOf,
+  indexesWhere,
+  ofWindows,
   sumSql,
   sumValue,
   windowRows,
@@ -47,17 +49,23 @@ export function windowSumsStatement(
   const measures = measuresOf(leaves);
   const byWindow = windows.map((_, w) => {
     const readers = scopes.filter((s) => s.windows.includes(w));
-    return readers.length === 0 ? undefined : new Set(readers.flatMap(dimensionsOf));
+    return new Set(readers.flatMap(dimensionsOf));
   });
-  const keys = [...new Set(byWindow.flatMap((dims) => [...(dims ?? [])]))];
+  const keys = [...new Set(byWindow.flatMap((dims) => [...dims]))];
+  // The windows grouped by each key.
+  const readersOf = new Map(keys.map((d) => [d, indexesWhere(byWindow, (dims) => dims.has(d))]));
   const params: Record<string, unknown> = {};
   const rows = windowRows(
     database,
     windows,
-    (w) => {
-      const dims = byWindow[w];
-      return dims && [...keys.map((d) => (dims.has(d) ? d : `'' AS ${d}`)), ...measures];
-    },
+    scopes,
+    (among) => [
+      ...keys.map((d) => {
+        const test = ofWindows(readersOf.get(d)!, among);
+        return test === true ? d : test === false ? `'' AS ${d}` : `if(${test}, ${d}, '') AS ${d}`;
+      }),
+      ...measures,
+    ],
     params,
   );
   const sums = measures.map((m) => `${sumSql(m)} AS ${m}`);
