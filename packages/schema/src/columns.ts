@@ -139,5 +139,11 @@ export const ROLLUP_DIMENSIONS = [
   'error_category',
 ] as const satisfies readonly (keyof LlmSpanRow)[];
 
+/** Dimensions of the per-user rollups (schema v5), in ORDER BY order after `project, bucket`. */
+export const USER_ROLLUP_DIMENSIONS = [
+  'project',
+  'user_id',
+] as const satisfies readonly (keyof LlmSpanRow)[];
+
 /** Quantile levels kept in every latency state; the views expose them as p50/p90/p95/p99. */
 export const QUANTILE_LEVELS = [0.5, 0.9, 0.95, 0.99] as const;

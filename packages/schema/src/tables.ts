@@ -6,12 +6,18 @@
  * the public name for reads and inserts, and the materialized views on the local tables so
  * that every shard rolls up what it stores.
  */
-import { BudgetDecisions, QuotaDecisions } from '@agentmeter/conventions';
+import {
+  BudgetDecisions,
+  ErrorCategory,
+  QuotaDecisions,
+  RateLimitDecisions,
+} from '@agentmeter/conventions';
 import {
   QUANTILE_LEVELS,
   ROLLUP_DIMENSIONS,
   SPAN_COLUMNS,
   SPAN_SERVER_COLUMNS,
+  USER_ROLLUP_DIMENSIONS,
 } from './columns.js';
 
 export interface RetentionDays {
@@ -41,6 +47,9 @@ export const Tables = {
   USAGE_1M: 'llm_usage_1m',
   USAGE_1H: 'llm_usage_1h',
   USAGE_1D: 'llm_usage_1d',
+  /** Per-user rollups (schema v5): users are too many for the ladder's key. */
+  USAGE_USERS_1H: 'llm_usage_users_1h',
+  USAGE_USERS_1D: 'llm_usage_users_1d',
   MIGRATIONS: 'schema_migrations',
   /** Alerting (schema v4): rules saved through the API, instance state, transitions, deliveries. */
   ALERT_RULES: 'alert_rules',
@@ -129,6 +138,37 @@ export const MEASURES: Measure[] = [
   },
 ];
 
+/**
+ * The per-user rollups' measures (schema v5): the ladder's counts and sums a per-user panel
+ * shows, and the calls agentmeter's own rate limiter rejected.
+ */
+export const USER_MEASURES: Measure[] = [
+  ...MEASURES.filter((m) =>
+    [
+      'requests',
+      'errors',
+      'input_tokens',
+      'output_tokens',
+      'cost_usd',
+      'quota_blocks',
+      'budget_blocks',
+      'downgrades',
+    ].includes(m.name),
+  ),
+  sum(
+    'rate_limit_rejections',
+    'UInt64',
+    `countIf(rate_limit_decision = '${RateLimitDecisions.REJECTED}')`,
+  ),
+];
+
+/**
+ * Provider calls refused for a rate limit (429, overloaded), from the ladder's `errors`. The
+ * dashboards' denials and health score read it, and the by-model projection (schema v6) keeps
+ * it, so it is spelled here once: a projection serves a query only on the same expression.
+ */
+export const RATE_LIMITED_ERRORS = `sumIf(errors, error_category = '${ErrorCategory.RATE_LIMIT}')`;
+
 export function measureColumn(m: Measure): string {
   return m.kind === 'quantiles'
     ? `${m.name} ${m.type}`
@@ -141,42 +181,97 @@ function measureCascade(m: Measure): string {
     : `${m.kind}(${m.name}) AS ${m.name}`;
 }
 
-export function measureFinal(m: Measure): string[] {
-  if (m.kind !== 'quantiles') return [`${m.kind}(${m.name}) AS ${m.name}`];
-  const prefix = m.name.replace(/_quantiles$/, '');
-  const merged = `quantilesTDigestMerge(${LEVELS})(${m.name})`;
-  return QUANTILE_LEVELS.map((q, i) => `${merged}[${i + 1}] AS ${prefix}_p${Math.round(q * 100)}`);
+/** The aggregate that merges a measure's rows: what a query over a rollup table writes. */
+export function measureMerge(m: Measure): string {
+  return m.kind === 'quantiles'
+    ? `quantilesTDigestMerge(${LEVELS})(${m.name})`
+    : `${m.kind}(${m.name})`;
 }
 
+export function measureFinal(m: Measure): string[] {
+  if (m.kind !== 'quantiles') return [`${measureMerge(m)} AS ${m.name}`];
+  const prefix = m.name.replace(/_quantiles$/, '');
+  return QUANTILE_LEVELS.map(
+    (q, i) => `${measureMerge(m)}[${i + 1}] AS ${prefix}_p${Math.round(q * 100)}`,
+  );
+}
+
+/** One rollup table: its grain, what it is built from, its key and measures. */
 export interface RollupLevel {
   table: string;
   bucket: string;
   partition: string;
   retentionDays: (r: RetentionDays) => number;
+  /** The level whose states it merges; none: it aggregates `llm_spans`. */
+  source?: RollupLevel;
+  dimensions: readonly string[];
+  /** The sorting key. */
+  orderBy: string;
+  measures: readonly Measure[];
+  /** Keeps the by-provider-and-model projection (schema v6). */
+  modelProjection?: boolean;
 }
 
-export const ROLLUPS: RollupLevel[] = [
-  {
-    table: Tables.USAGE_1M,
-    bucket: 'toStartOfMinute',
-    partition: 'toDate(bucket)',
-    retentionDays: (r) => r.usage1m,
-  },
-  {
-    table: Tables.USAGE_1H,
-    bucket: 'toStartOfHour',
-    partition: 'toYYYYMM(bucket)',
-    retentionDays: (r) => r.usage1h,
-  },
-  {
-    table: Tables.USAGE_1D,
-    bucket: 'toStartOfDay',
-    partition: 'toYear(bucket)',
-    retentionDays: (r) => r.usage1d,
-  },
+type Grain = Pick<
+  RollupLevel,
+  'table' | 'bucket' | 'partition' | 'retentionDays' | 'source' | 'modelProjection'
+>;
+
+const ladder = (grain: Grain): RollupLevel => ({
+  ...grain,
+  dimensions: ROLLUP_DIMENSIONS,
+  orderBy: `project, service_name, bucket, ${ROLLUP_DIMENSIONS.slice(2).join(', ')}`,
+  measures: MEASURES,
+});
+const USAGE_1M = ladder({
+  table: Tables.USAGE_1M,
+  bucket: 'toStartOfMinute',
+  partition: 'toDate(bucket)',
+  retentionDays: (r) => r.usage1m,
+});
+// Ranges longer than a few hours read 1h or 1d: those keep the projection.
+const USAGE_1H = ladder({
+  table: Tables.USAGE_1H,
+  bucket: 'toStartOfHour',
+  partition: 'toYYYYMM(bucket)',
+  retentionDays: (r) => r.usage1h,
+  source: USAGE_1M,
+  modelProjection: true,
+});
+const USAGE_1D = ladder({
+  table: Tables.USAGE_1D,
+  bucket: 'toStartOfDay',
+  partition: 'toYear(bucket)',
+  retentionDays: (r) => r.usage1d,
+  source: USAGE_1H,
+  modelProjection: true,
+});
+
+/** The ladder 1m → 1h → 1d. */
+export const ROLLUPS: RollupLevel[] = [USAGE_1M, USAGE_1H, USAGE_1D];
+
+/**
+ * Per-user levels (schema v5), 1h → 1d, keyed by project and user only: each keeps the grain,
+ * partition and retention of the ladder level of its grain.
+ */
+const perUser = (table: string, like: RollupLevel, source?: RollupLevel): RollupLevel => ({
+  table,
+  bucket: like.bucket,
+  partition: like.partition,
+  retentionDays: like.retentionDays,
+  ...(source ? { source } : {}),
+  dimensions: USER_ROLLUP_DIMENSIONS,
+  orderBy: 'project, bucket, user_id',
+  measures: USER_MEASURES,
+});
+const USAGE_USERS_1H = perUser(Tables.USAGE_USERS_1H, USAGE_1H);
+export const USER_ROLLUPS: RollupLevel[] = [
+  USAGE_USERS_1H,
+  perUser(Tables.USAGE_USERS_1D, USAGE_1D, USAGE_USERS_1H),
 ];
 
-export const DIMS = ROLLUP_DIMENSIONS.join(', ');
+/** Every rollup table, ladder and per-user. */
+export const ROLLUP_TABLES: readonly string[] = [...ROLLUPS, ...USER_ROLLUPS].map((l) => l.table);
 
 /** Names and engines for one table, depending on cluster mode. */
 export class Naming {
@@ -225,31 +320,103 @@ export function rollupTtl(level: RollupLevel, o: SchemaOptions): string {
   return `bucket + toIntervalDay(${level.retentionDays(o.retention)})`;
 }
 
-/**
- * The SELECT of rollup level `i`'s materialized view, optionally restricted by `where` (a
- * condition on the source table). Level 0 reads `llm_spans`; the others read the level below.
- */
-export function rollupSelect(i: number, n: Naming, where?: string): string {
-  const level = ROLLUPS[i]!;
-  const source = i === 0 ? n.storage(Tables.SPANS) : n.storage(ROLLUPS[i - 1]!.table);
-  const sourceTime = i === 0 ? 'timestamp' : 'bucket';
-  const select =
-    i === 0 ? MEASURES.map((m) => `${m.fromSpans} AS ${m.name}`) : MEASURES.map(measureCascade);
-  return `SELECT ${level.bucket}(${sourceTime}) AS bucket, ${DIMS},
-  ${select.join(',\n  ')}
-FROM ${source}${where ? `\nWHERE ${where}` : ''}
-GROUP BY bucket, ${DIMS}`;
+/** The table a level aggregates. */
+const sourceTable = (level: RollupLevel): string => level.source?.table ?? Tables.SPANS;
+
+/** A rollup dimension's column: typed as in `llm_spans`. */
+function dimensionColumn(name: string): string {
+  const column = SPAN_COLUMNS.find((c) => c.name === name);
+  if (!column) throw new Error(`rollup dimension ${name} is no llm_spans column`);
+  return `${name} ${column.ddl}`;
+}
+
+/** The rollup table of `level` (and its Distributed table in a cluster). */
+export function rollupTable(level: RollupLevel, o: SchemaOptions): string[] {
+  const n = new Naming(o);
+  const columns = [
+    'bucket DateTime CODEC(Delta(4), ZSTD(1))',
+    ...level.dimensions.map(dimensionColumn),
+    ...level.measures.map(measureColumn),
+  ];
+  return [
+    `CREATE TABLE IF NOT EXISTS ${n.storage(level.table)}${n.onCluster} (
+${columns.map((c) => `  ${c}`).join(',\n')}
+) ENGINE = ${n.engine('AggregatingMergeTree')}
+PARTITION BY ${level.partition}
+ORDER BY (${level.orderBy})
+TTL ${rollupTtl(level, o)}
+SETTINGS ttl_only_drop_parts = 1, non_replicated_deduplication_window = 1000`,
+    ...n.distributed(level.table, 'rand()'),
+  ];
+}
+
+/** The materialized view that fills `level` from every block inserted into its source. */
+export function rollupView(level: RollupLevel, o: SchemaOptions): string {
+  const n = new Naming(o);
+  return `CREATE MATERIALIZED VIEW IF NOT EXISTS ${n.storage(level.table)}_mv${n.onCluster} TO ${n.storage(level.table)} AS
+${rollupSelect(level, n.storage(sourceTable(level)))}`;
+}
+
+/** The view that finalises `level`'s states: plain SQL, no -Merge needed. */
+export function rollupFinalView(level: RollupLevel, o: SchemaOptions): string {
+  const n = new Naming(o);
+  const dims = level.dimensions.join(', ');
+  const average = level.measures.some((m) => m.name === 'duration_ms_sum')
+    ? [',\n  if(requests = 0, 0, duration_ms_sum / requests) AS duration_ms_avg']
+    : [];
+  return `CREATE VIEW IF NOT EXISTS ${n.public(viewName(level.table))}${n.onCluster} AS
+SELECT bucket, ${dims},
+  ${level.measures.flatMap(measureFinal).join(',\n  ')}${average.join('')}
+FROM ${n.public(level.table)}
+GROUP BY bucket, ${dims}`;
 }
 
 /**
- * `INSERT INTO llm_usage_1m <the 1m view's SELECT> WHERE <where>`: rolls stored spans up again
- * exactly as the view did at ingest (repricing rebuilds a day with it). The insert reaches the
- * 1h and 1d tables through their views, like an ingest insert. Single-node schema only: in a
- * cluster, each shard's view rolls up its own local spans.
+ * The SELECT that rolls `source` (the table `level` aggregates, as named in the statement) up
+ * to `level`, optionally restricted by `where` (a condition on the source table).
  */
-export function rollupFromSpansInsert(o: SchemaOptions, where: string, settings: string): string {
+export function rollupSelect(level: RollupLevel, source: string, where?: string): string {
+  const dims = level.dimensions.join(', ');
+  const sourceTime = level.source ? 'bucket' : 'timestamp';
+  const select = level.source
+    ? level.measures.map(measureCascade)
+    : level.measures.map((m) => `${m.fromSpans} AS ${m.name}`);
+  return `SELECT ${level.bucket}(${sourceTime}) AS bucket, ${dims},
+  ${select.join(',\n  ')}
+FROM ${source}${where ? `\nWHERE ${where}` : ''}
+GROUP BY bucket, ${dims}`;
+}
+
+/**
+ * Rolls up what `level`'s source already holds, once: a view sees only the blocks inserted
+ * after it exists. It adds rows only while `level` is empty, so a migration run again after a
+ * crash adds nothing twice; through the public tables, so in a cluster it reads every shard.
+ */
+export function rollupBackfill(level: RollupLevel, o: SchemaOptions): string {
   const n = new Naming(o);
-  return `INSERT INTO ${n.storage(Tables.USAGE_1M)}\n${rollupSelect(0, n, where)}\nSETTINGS ${settings}`;
+  const empty = `(SELECT count() FROM ${n.public(level.table)}) = 0`;
+  return `INSERT INTO ${n.public(level.table)}\n${rollupSelect(level, n.public(sourceTable(level)), empty)}`;
+}
+
+/**
+ * `INSERT INTO <level> <its view's SELECT> WHERE <where>` for every level built from
+ * `llm_spans` (1m, users 1h): rolls stored spans up again exactly as the views did at ingest
+ * (repricing rebuilds a day with them). Each insert reaches the levels above through their
+ * views, like an ingest insert. Single-node schema only: in a cluster, each shard's views roll
+ * up its own local spans.
+ */
+export function rollupsFromSpansInserts(
+  o: SchemaOptions,
+  where: string,
+  settings: string,
+): string[] {
+  const n = new Naming(o);
+  return [...ROLLUPS, ...USER_ROLLUPS]
+    .filter((level) => !level.source)
+    .map(
+      (level) =>
+        `INSERT INTO ${n.storage(level.table)}\n${rollupSelect(level, n.storage(Tables.SPANS), where)}\nSETTINGS ${settings}`,
+    );
 }
 
 /** The TTL each table should have under the configured retention. */
@@ -264,7 +431,7 @@ export function retentionTargets(
   });
   return [
     target(Tables.SPANS, spansTtl(o)),
-    ...ROLLUPS.map((l) => target(l.table, rollupTtl(l, o))),
+    ...[...ROLLUPS, ...USER_ROLLUPS].map((l) => target(l.table, rollupTtl(l, o))),
   ];
 }
 

@@ -8,12 +8,14 @@
  *      with the catalog (exact integer nano-USD). The new costs go to a key table.
  *   2. Copy the whole day into a staging table with the same structure, new costs joined in
  *      by the pricing inputs (each key once, so the join never multiplies a row).
- *   3. Delete the day's buckets from llm_usage_1m, _1h and _1d. Every one of them is built
- *      from this day's spans only, so nothing else is lost.
+ *   3. Delete the day's buckets from every rollup (llm_usage_1m, _1h, _1d and the per-user
+ *      llm_usage_users_1h, _1d). Every one of them is built from this day's spans only, so
+ *      nothing else is lost.
  *   4. `REPLACE PARTITION` the day of llm_spans from staging: atomic, and it fires no view.
- *   5. `INSERT INTO llm_usage_1m <the 1m view's SELECT> FROM llm_spans WHERE day`: rolls up
- *      ALL of the day's spans (repriced or not) once; the 1h and 1d views cascade from this
- *      insert, exactly once, because step 3 emptied their buckets of the day.
+ *   5. `INSERT INTO llm_usage_1m <the 1m view's SELECT> FROM llm_spans WHERE day`, and the same
+ *      into llm_usage_users_1h: rolls up ALL of the day's spans (repriced or not) once; the
+ *      levels above cascade from these inserts, exactly once, because step 3 emptied their
+ *      buckets of the day.
  * A run interrupted between 3 and 5 leaves a day without rollups; running it again rebuilds
  * them from the spans. Spans arriving for a day while it is repriced would be lost or counted
  * twice, so today is refused unless asked for and the command must not run while a day still
@@ -23,7 +25,12 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { PriceCatalog } from '@agentmeter/pricing';
 import { CostSource, nanosToDecimalString } from '@agentmeter/conventions';
 import { queryRows } from './store.js';
-import { rollupFromSpansInsert, Tables, type SchemaOptions } from '@agentmeter/schema';
+import {
+  ROLLUP_TABLES,
+  rollupsFromSpansInserts,
+  Tables,
+  type SchemaOptions,
+} from '@agentmeter/schema';
 import { catalogCost } from './catalog-cost.js';
 
 export type RepriceErrorCode =
@@ -375,7 +382,7 @@ async function rewriteDay(
     );
   }
   // Every bucket of the day at every level is built from this day's spans alone.
-  for (const table of [Tables.USAGE_1M, Tables.USAGE_1H, Tables.USAGE_1D]) {
+  for (const table of ROLLUP_TABLES) {
     await client.command({
       query: `ALTER TABLE ${db}.${table} DELETE WHERE toDate(bucket) = toDate({day:String})
         SETTINGS mutations_sync = 2`,
@@ -391,12 +398,10 @@ async function rewriteDay(
   await client.command({
     query: `ALTER TABLE ${spans} REPLACE PARTITION ID '${partition}' FROM ${staging}`,
   });
-  await client.command({
-    query: rollupFromSpansInsert(
-      { database: db, retention: o.schema.retention },
-      DAY_WHERE,
-      'insert_deduplicate = 0',
-    ),
-    query_params: { day },
-  });
+  for (const insert of rollupsFromSpansInserts(
+    { database: db, retention: o.schema.retention },
+    DAY_WHERE,
+    'insert_deduplicate = 0',
+  ))
+    await client.command({ query: insert, query_params: { day } });
 }

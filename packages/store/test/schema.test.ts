@@ -8,6 +8,8 @@ import {
   schemaV1,
   schemaV2,
   schemaV3,
+  schemaV5,
+  schemaV6,
   type SchemaOptions,
 } from '@agentmeter/schema';
 import { migrate, openStore, queryRows, type Store } from '../src/index.js';
@@ -27,7 +29,7 @@ afterAll(async () => {
 describe('schema migrations on the embedded engine', () => {
   it('creates the schema once; a second start applies nothing and changes nothing', async () => {
     const first = await migrate(store.client, options);
-    expect(first.applied).toEqual([1, 2, 3, 4]);
+    expect(first.applied).toEqual([1, 2, 3, 4, 5, 6]);
     const tables = async () =>
       queryRows<{ name: string; engine: string; create_table_query: string }>(
         store.client,
@@ -50,10 +52,16 @@ describe('schema migrations on the embedded engine', () => {
       'llm_usage_1m:AggregatingMergeTree',
       'llm_usage_1m_mv:MaterializedView',
       'llm_usage_1m_view:View',
+      'llm_usage_users_1d:AggregatingMergeTree',
+      'llm_usage_users_1d_mv:MaterializedView',
+      'llm_usage_users_1d_view:View',
+      'llm_usage_users_1h:AggregatingMergeTree',
+      'llm_usage_users_1h_mv:MaterializedView',
+      'llm_usage_users_1h_view:View',
       'schema_migrations:ReplacingMergeTree',
     ]);
     const second = await migrate(store.client, options);
-    expect(second).toEqual({ applied: [], current: 4, retentionChanged: [] });
+    expect(second).toEqual({ applied: [], current: 6, retentionChanged: [] });
     expect(await tables()).toEqual(before);
   });
 
@@ -97,12 +105,16 @@ describe('schema migrations on the embedded engine', () => {
     expect(columns).toEqual(expect.arrayContaining(contract));
   });
 
-  it('brings retention to the configured days, altering only the tables that differ', async () => {
+  it("brings retention to the configured days, altering only the tables that differ (a per-user level keeps its grain's)", async () => {
     const changed = await migrate(store.client, {
       ...options,
       retention: { ...DEFAULT_RETENTION, spans: 3, usage1h: 120 },
     });
-    expect(changed.retentionChanged.sort()).toEqual(['llm_spans', 'llm_usage_1h']);
+    expect(changed.retentionChanged.sort()).toEqual([
+      'llm_spans',
+      'llm_usage_1h',
+      'llm_usage_users_1h',
+    ]);
     const [spans] = await queryRows<{ engine_full: string }>(
       store.client,
       "SELECT engine_full FROM system.tables WHERE database = 'agentmeter' AND name = 'llm_spans'",
@@ -142,9 +154,11 @@ describe('exactly-once rollups', () => {
       `SELECT (SELECT count() FROM agentmeter.llm_spans WHERE project = 'dedup') AS raw,
               (SELECT sum(requests) FROM agentmeter.llm_usage_1m WHERE project = 'dedup') AS m,
               (SELECT sum(requests) FROM agentmeter.llm_usage_1h WHERE project = 'dedup') AS h,
-              (SELECT sum(requests) FROM agentmeter.llm_usage_1d WHERE project = 'dedup') AS d`,
+              (SELECT sum(requests) FROM agentmeter.llm_usage_1d WHERE project = 'dedup') AS d,
+              (SELECT sum(requests) FROM agentmeter.llm_usage_users_1h WHERE project = 'dedup') AS uh,
+              (SELECT sum(requests) FROM agentmeter.llm_usage_users_1d WHERE project = 'dedup') AS ud`,
     );
-    expect(Object.values(counts!).map(Number)).toEqual([3, 3, 3, 3]);
+    expect(Object.values(counts!).map(Number)).toEqual([3, 3, 3, 3, 3, 3]);
   });
 });
 
@@ -174,7 +188,7 @@ describe('schema version 2 (llm_spans.budget_id)', () => {
       format: 'JSONEachRow',
     });
 
-    expect((await migrate(store.client, v1)).applied).toEqual([2, 3, 4]);
+    expect((await migrate(store.client, v1)).applied).toEqual([2, 3, 4, 5, 6]);
     await store.client.insert({
       table: 'upgraded.llm_spans',
       values: [span('0000000000000002', { budget_id: 'team-daily' })],
@@ -252,6 +266,37 @@ describe('cluster DDL', () => {
     ]);
     const views = ddl.filter((s) => s.startsWith('CREATE VIEW'));
     for (const v of views) expect(v).toMatch(/FROM agentmeter\.llm_usage_1[mhd]\n/);
+  });
+
+  it('per-user rollups (v5): local tables and views ON CLUSTER, the backfill through the Distributed tables', () => {
+    const v5 = schemaV5({ ...options, cluster: 'llm' });
+    const [inserts, ddl5] = [
+      v5.filter((s) => s.startsWith('INSERT')),
+      v5.filter((s) => !s.startsWith('INSERT')),
+    ];
+    for (const statement of ddl5) expect(statement).toMatch(/ON CLUSTER llm/);
+    expect(ddl5.filter((s) => s.includes('ENGINE = Distributed')).length).toBe(2);
+    expect(
+      ddl5
+        .filter((s) => s.startsWith('CREATE MATERIALIZED VIEW'))
+        .map((s) => /TO (\S+) AS[\s\S]*FROM (\S+)/.exec(s)!.slice(1)),
+    ).toEqual([
+      ['agentmeter.llm_usage_users_1h_local', 'agentmeter.llm_spans_local'],
+      ['agentmeter.llm_usage_users_1d_local', 'agentmeter.llm_usage_users_1h_local'],
+    ]);
+    // Every shard's spans, once, whichever node runs the migration.
+    expect(inserts.map((s) => /INSERT INTO (\S+)\n[\s\S]*FROM (\S+)\n/.exec(s)!.slice(1))).toEqual([
+      ['agentmeter.llm_usage_users_1h', 'agentmeter.llm_spans'],
+      ['agentmeter.llm_usage_users_1d', 'agentmeter.llm_usage_users_1h'],
+    ]);
+  });
+
+  it('projections and the cost index (v6) on the local tables, ON CLUSTER', () => {
+    const v6 = schemaV6({ ...options, cluster: 'llm' });
+    for (const statement of v6)
+      expect(statement).toMatch(
+        /^ALTER TABLE agentmeter\.(llm_usage_1h|llm_usage_1d|llm_spans)_local ON CLUSTER llm /,
+      );
   });
 
   it('refuses a cluster name that is not an identifier', () => {
