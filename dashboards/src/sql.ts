@@ -13,12 +13,20 @@ import {
 
 export const DB = DEFAULT_DATABASE;
 
-/** Rollup levels: the table, its bucket in seconds, and how long it keeps data. */
+/**
+ * Rollup levels: the table, its bucket in seconds, how long it keeps data, and the per-user
+ * level read beside it (hourly for the 1m and 1h levels: there is no per-user 1m level).
+ */
 export const ROLLUP_LEVELS = [
-  { table: Tables.USAGE_1M, seconds: 60, retention: 'usage1m' },
-  { table: Tables.USAGE_1H, seconds: 3_600, retention: 'usage1h' },
-  { table: Tables.USAGE_1D, seconds: 86_400, retention: 'usage1d' },
-] as const satisfies readonly { table: string; seconds: number; retention: keyof RetentionDays }[];
+  { table: Tables.USAGE_1M, seconds: 60, retention: 'usage1m', users: Tables.USAGE_USERS_1H },
+  { table: Tables.USAGE_1H, seconds: 3_600, retention: 'usage1h', users: Tables.USAGE_USERS_1H },
+  { table: Tables.USAGE_1D, seconds: 86_400, retention: 'usage1d', users: Tables.USAGE_USERS_1D },
+] as const satisfies readonly {
+  table: string;
+  seconds: number;
+  retention: keyof RetentionDays;
+  users: string;
+}[];
 
 /**
  * Ranges up to 6 h read the 1m level (at most 360 buckets per series) and ranges up to 8 days
@@ -73,6 +81,24 @@ export const filters = (...skip: FilterVariable[]): string =>
 /** The rollup rows of the range under the dashboard filters. */
 export const ROLLUP_WHERE = `$__timeFilter(bucket)\n  AND ${filters()}`;
 export const SPANS_WHERE = `$__timeFilter(timestamp)\n  AND ${filters()}`;
+
+/**
+ * The per-user rollup rows of the range under the project filter (users are kept per project
+ * only, so the other filters do not apply): one UNION branch per per-user level, each guarded
+ * by a constant test of `${rollup}`, so the engine reads only the branch of the range's level.
+ * Derived from `${rollup}` rather than from a variable of its own, so the panel needs no other
+ * variable than every rollup panel.
+ */
+export const USER_ROWS = `(${[...new Set(ROLLUP_LEVELS.map((l) => l.users))]
+  .map(
+    (users) => `
+  SELECT * FROM ${table(users)}
+  WHERE \${rollup:singlequote} IN (${ROLLUP_LEVELS.filter((l) => l.users === users)
+    .map((l) => `'${l.table}'`)
+    .join(', ')})
+    AND $__timeFilter(bucket) AND ${filters('service', 'provider', 'model', 'category')}`,
+  )
+  .join('\n  UNION ALL')}\n)`;
 
 const LEVELS = QUANTILE_LEVELS.join(', ');
 /** A quantile merged from the rollup's t-digest states (never an average of quantiles). */

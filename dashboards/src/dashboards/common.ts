@@ -10,6 +10,9 @@ import {
 export const GRAIN =
   'From the rollup that fits the range (1m up to 6 h, 1h up to 8 days, else 1d; UTC buckets).';
 
+export const USER_GRAIN =
+  'From the per-user rollups (hourly up to 8 days, else daily; UTC buckets): users are kept per project, so of the filters only the project applies.';
+
 export const ERROR_RATE_STEPS: readonly Step[] = [
   [null, 'green'],
   [ERROR_RATE_BANDS.warning, 'orange'],

@@ -2,7 +2,7 @@
 import { CustomVariableBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
 import { CostQueries as Q } from '../queries.js';
 import type { DashboardSpec } from '../panels.js';
-import { BEST_FIRST_STEPS, BUDGET_STEPS, GRAIN } from './common.js';
+import { BEST_FIRST_STEPS, BUDGET_STEPS, GRAIN, USER_GRAIN } from './common.js';
 
 /** The dimensions "Spend by …" can group by: a closed list, so `${groupby:raw}` is safe. */
 export const GROUP_BY = [
@@ -99,8 +99,7 @@ export const cost: DashboardSpec = {
     {
       kind: 'table',
       title: 'Top users by spend',
-      description:
-        'The 20 users that cost most, from llm_spans (user ids are too many for a rollup key; 7 days of retention by default).',
+      description: `The 20 users that cost most in the range, with their calls. ${USER_GRAIN}`,
       sql: Q.topUsersByCost,
       unit: 'short',
       columnUnits: { spend_usd: 'currencyUSD' },

@@ -2,7 +2,7 @@
 import { TenancyQueries as Q } from '../queries.js';
 import type { DashboardSpec } from '../panels.js';
 import { AUTH_FAILURES_PER_HOUR_ALERT } from '@agentmeter/conventions';
-import { GRAIN } from './common.js';
+import { GRAIN, USER_GRAIN } from './common.js';
 
 const ACCESS =
   "From access_events: agentmeter's own listeners (otlp, clickhouse-http, alerting); the dashboard filters do not apply.";
@@ -53,8 +53,7 @@ export const tenancy: DashboardSpec = {
     {
       kind: 'table',
       title: 'Usage by user',
-      description:
-        'The 50 users that cost most, with their quota blocks and rate-limit rejections, from llm_spans (users are not a rollup key).',
+      description: `The 50 users that cost most in the range: calls, spend, tokens, what quotas and budgets did to their calls (blocked, downgraded) and agentmeter's rate limiter's rejections. ${USER_GRAIN}`,
       sql: Q.usageByUser,
       unit: 'short',
       columnUnits: { spend_usd: 'currencyUSD' },
