@@ -32,18 +32,15 @@ import {
   table,
   usd,
   type FilterVariable,
+  type QuantileMeasure,
 } from './sql.js';
+import { formulaSql, METRICS } from '@agentmeter/alerting/metrics';
 
 const ERROR_RATE = 'sum(errors) / sum(requests)';
-/**
- * The default ProviderHealthScore rule's score (packages/alerting rules/metrics.ts, seed 004's
- * bands): 100 minus 60 × error rate ÷ 10 %, 30 × p95 past 2 s ÷ 2 s, 10 × rate-limit denials
- * ÷ 10 %, each part capped at its weight.
- */
-const HEALTH_SCORE = `100
-    - 60 * least(1, ${ERROR_RATE} / 0.1)
-    - 30 * least(1, greatest(0, ${quantile('duration_ms_quantiles', 0.95)} - 2000) / 2000)
-    - 10 * least(1, ${RATE_LIMITED} / sum(requests) / 0.1)`;
+/** The ProviderHealthScore rule's own formula (seed 004's bands), as SQL over the rollup rows. */
+const HEALTH_SCORE = formulaSql(METRICS.provider_health_score.value, (measure, level) =>
+  quantile(measure as QuantileMeasure, level),
+);
 
 /** Query variables: the filter's values over the 1h rollup, busiest first, cascading. */
 const filterValues = (v: FilterVariable, parents: FilterVariable[]) => {
