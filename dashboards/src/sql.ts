@@ -105,10 +105,8 @@ const LEVELS = QUANTILE_LEVELS.join(', ');
 /** The rollups' latency state columns. */
 export type QuantileMeasure = 'duration_ms_quantiles' | 'ttft_ms_quantiles';
 
-export const quantile = (
-  column: QuantileMeasure,
-  level: (typeof QUANTILE_LEVELS)[number],
-) => `quantilesTDigestMerge(${LEVELS})(${column})[${QUANTILE_LEVELS.indexOf(level) + 1}]`;
+export const quantile = (column: QuantileMeasure, level: (typeof QUANTILE_LEVELS)[number]) =>
+  `quantilesTDigestMerge(${LEVELS})(${column})[${QUANTILE_LEVELS.indexOf(level) + 1}]`;
 
 /** USD sums as Float64: Grafana reads Decimal(38, 9) as a string through some drivers. */
 export const usd = (expr: string) => `toFloat64(${expr})`;
