@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BudgetConfigSchema } from '@agentmeter/budgets';
+import {
+  BudgetConfigSchema,
+  ClickHouseLedger,
+  periodWindow,
+  spendCounter,
+} from '@agentmeter/budgets';
+import { DEFAULT_RETENTION, Tables } from '@agentmeter/schema';
 import { budgetStatus } from '../src/rules/budget-status.js';
 import { RuleEvaluator } from '../src/rules/evaluate.js';
 import { DAY, HOUR, MINUTE, insertSpans, openEngine, type Engine } from './rules/engine.js';
@@ -191,5 +197,68 @@ describe('budget status for the API', () => {
         resetsAt: utcDay + DAY,
       },
     ]);
+  });
+});
+
+describe('a per-user monthly budget past the spans’ retention', () => {
+  // Stand on the 21st or later of a month, 14:20 UTC: the month began 20 days ago or more.
+  const day = Array.from({ length: 40 }, (_, i) => D0 - (i + 1) * DAY).find(
+    (d) => new Date(d).getUTCDate() >= 21,
+  )!;
+  const now = day + 14 * HOUR + 20 * MINUTE;
+  const monthly = BudgetConfigSchema.parse({
+    id: 'mona-monthly',
+    scope: 'user',
+    period: 'monthly',
+    limit_usd: 40,
+    time_zone: 'UTC',
+  });
+  const window = periodWindow('monthly', 'UTC', now);
+  const spentOfMona = async (): Promise<number> => {
+    const ledger = new ClickHouseLedger({ client: engine.client, onError: () => undefined });
+    const counter = spendCounter('user', { value: 'mona' }, window);
+    ledger.spent(counter);
+    await ledger.refresh();
+    return ledger.spent(counter) / 1e9;
+  };
+
+  beforeAll(async () => {
+    // Retention counts from `now`, not from today: the deletion below stands in for the TTL.
+    await engine.store.client.command({
+      query: `ALTER TABLE agentmeter.${Tables.SPANS} REMOVE TTL`,
+    });
+    const mona = (at: number, usd: string) => ({ at, user_id: 'mona', cost_usd: usd });
+    await insertSpans(engine, [
+      mona(window.start - MINUTE, '100'), // last month
+      // $1 a day for 20 days, the first 20 days ago, and $0.5 in the hour filling now.
+      ...Array.from({ length: 20 }, (_, k) => mona(now - (20 - k) * DAY, '1')),
+      mona(now - 10 * MINUTE, '0.5'),
+    ]);
+    // Spans past retention at `now` are gone; the rollups the views filled keep their rows.
+    await engine.store.client.command({
+      query: `ALTER TABLE agentmeter.${Tables.SPANS} DELETE
+              WHERE user_id = 'mona' AND timestamp < fromUnixTimestamp64Milli({before:Int64})
+              SETTINGS mutations_sync = 2`,
+      query_params: { before: now - DEFAULT_RETENTION.spans * DAY },
+    });
+  });
+
+  it('counts all 20 days, in the ledger and in the budget rule alike, where llm_spans holds 7', async () => {
+    const [kept] = await (
+      await engine.store.client.query({
+        query: `SELECT toFloat64(sum(cost_usd)) AS usd FROM agentmeter.${Tables.SPANS} WHERE user_id = 'mona'`,
+        format: 'JSONEachRow',
+      })
+    ).json<{ usd: number }>();
+    // What reading llm_spans alone gave: the last 7 days' $1 and the filling hour's $0.5.
+    expect(kept!.usd).toBe(7.5);
+    expect(await spentOfMona()).toBe(20.5);
+    const [status] = await budgetStatus(engine.client, [monthly], now);
+    expect(status).toMatchObject({ scopeValue: 'mona', spentUsd: 20.5, periodStart: window.start });
+    const [sample] = samplesOf(
+      await evaluator.evaluate(rule({ kind: 'budget', budget: monthly }), now),
+    );
+    expect(sample!.labels).toMatchObject({ user_id: 'mona' });
+    expect(sample!.values!.spent_usd).toBe(20.5);
   });
 });

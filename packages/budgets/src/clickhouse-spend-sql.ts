@@ -8,9 +8,12 @@
  * `_1d`, the hours of partial days from `_1h`, the minutes of partial hours from `_1m` (a
  * budget in Asia/Kolkata starts at :30 UTC, Pacific/Chatham at :15 or :45). Each level's test
  * uses the same `toStartOfDay`/`toStartOfHour` as the views, so the three parts never overlap
- * whatever the server's time zone. `user` is not a rollup dimension: it is read from `llm_spans`.
+ * whatever the server's time zone. `user` is not a dimension of that ladder: it reads the
+ * per-user rollups the same way, `llm_usage_users_1d` then `_1h`, and only the spans of
+ * partial hours from `llm_spans` (which keeps 7 days by default: a month of a user's spend
+ * read from it alone came up short).
  */
-import { Tables, type LlmSpanRow } from '@agentmeter/schema';
+import { Tables, type LlmSpanRow, type USER_ROLLUP_DIMENSIONS } from '@agentmeter/schema';
 import type { Scope } from './scope.js';
 
 /** Rollup column of each scope read from the rollups. */
@@ -20,6 +23,12 @@ export const ROLLUP_COLUMN = {
   workflow: 'workflow',
   model: 'request_model',
 } as const satisfies Partial<Record<Scope, keyof LlmSpanRow>>;
+
+/** The per-user rollups' column of scope `user`. */
+const USER_COLUMN = 'user_id' satisfies (typeof USER_ROLLUP_DIMENSIONS)[number];
+
+const ladderColumn = (scope: Exclude<Scope, 'user'>): string =>
+  scope === 'global' ? "''" : ROLLUP_COLUMN[scope];
 
 export interface SpendGroup {
   readonly scope: Scope;
@@ -48,13 +57,8 @@ export function spendStatement(database: string, groups: readonly SpendGroup[]):
       filter = ` AND v IN {v${i}:Array(String)}`;
     }
     return group.scope === 'user'
-      ? spansPart(database, i, filter)
-      : rollupParts(
-          database,
-          i,
-          group.scope === 'global' ? "''" : ROLLUP_COLUMN[group.scope],
-          filter,
-        );
+      ? levelParts(database, i, USER_COLUMN, filter, USER_LEVELS)
+      : levelParts(database, i, ladderColumn(group.scope), filter, LADDER_LEVELS);
   });
   const query = `SELECT g, v, toString(toInt64(sum(usd) * 1000000000)) AS nanos
 FROM (
@@ -64,30 +68,58 @@ GROUP BY g, v`;
   return { query, params };
 }
 
-function spansPart(db: string, i: number, filter: string): string {
-  return `SELECT toUInt32(${i}) AS g, user_id AS v, sum(cost_usd) AS usd FROM ${db}.${Tables.SPANS}
-  WHERE timestamp >= fromUnixTimestamp64Milli({s${i}:Int64}) AND timestamp < fromUnixTimestamp64Milli({e${i}:Int64})${filter}
-  GROUP BY v`;
+/**
+ * The tables a scope's spend is read from: whole days, whole hours of partial days, and the
+ * finest table for the rest of the window, its rows placed in hours by their `time` column.
+ */
+interface Levels {
+  day: string;
+  hour: string;
+  finest: { table: string; time: string; inWindow: (i: number) => string };
 }
 
-function rollupParts(db: string, i: number, column: string, filter: string): string {
-  const S = `toDateTime(intDiv({s${i}:Int64}, 1000))`;
-  const E = `toDateTime(intDiv({e${i}:Int64}, 1000))`;
+const LADDER_LEVELS: Levels = {
+  day: Tables.USAGE_1D,
+  hour: Tables.USAGE_1H,
+  finest: {
+    table: Tables.USAGE_1M,
+    time: 'bucket',
+    inWindow: (i) => `bucket >= ${windowStart(i)} AND bucket < ${windowEnd(i)}`,
+  },
+};
+
+// Spans are read to the millisecond, as before the per-user rollups existed.
+const USER_LEVELS: Levels = {
+  day: Tables.USAGE_USERS_1D,
+  hour: Tables.USAGE_USERS_1H,
+  finest: {
+    table: Tables.SPANS,
+    time: 'timestamp',
+    inWindow: (i) =>
+      `timestamp >= fromUnixTimestamp64Milli({s${i}:Int64}) AND timestamp < fromUnixTimestamp64Milli({e${i}:Int64})`,
+  },
+};
+
+const windowStart = (i: number): string => `toDateTime(intDiv({s${i}:Int64}, 1000))`;
+const windowEnd = (i: number): string => `toDateTime(intDiv({e${i}:Int64}, 1000))`;
+
+function levelParts(db: string, i: number, column: string, filter: string, levels: Levels): string {
   const inside = (bucketStart: string, size: string): string =>
-    `(${bucketStart} >= ${S} AND ${bucketStart} + INTERVAL 1 ${size} <= ${E})`;
+    `(${bucketStart} >= ${windowStart(i)} AND ${bucketStart} + INTERVAL 1 ${size} <= ${windowEnd(i)})`;
   const part = (table: string, where: string): string =>
     `SELECT toUInt32(${i}) AS g, ${column} AS v, sum(cost_usd) AS usd FROM ${db}.${table}
   WHERE ${where}${filter}
   GROUP BY v`;
+  const { finest } = levels;
   return [
-    part(Tables.USAGE_1D, inside('bucket', 'DAY')),
+    part(levels.day, inside('bucket', 'DAY')),
     part(
-      Tables.USAGE_1H,
+      levels.hour,
       `${inside('bucket', 'HOUR')} AND NOT ${inside('toStartOfDay(bucket)', 'DAY')}`,
     ),
     part(
-      Tables.USAGE_1M,
-      `bucket >= ${S} AND bucket < ${E} AND NOT ${inside('toStartOfHour(bucket)', 'HOUR')}`,
+      finest.table,
+      `${finest.inWindow(i)} AND NOT ${inside(`toStartOfHour(${finest.time})`, 'HOUR')}`,
     ),
   ].join('\nUNION ALL\n');
 }

@@ -3,7 +3,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { migrate, openStore, type Store } from '@agentmeter/store';
-import { DEFAULT_RETENTION, ROLLUP_DIMENSIONS } from '@agentmeter/schema';
+import {
+  DEFAULT_RETENTION,
+  ROLLUP_DIMENSIONS,
+  Tables,
+  USER_ROLLUP_DIMENSIONS,
+} from '@agentmeter/schema';
 import {
   BudgetEngine,
   ClickHouseLedger,
@@ -75,8 +80,9 @@ describe('the ClickHouse contract the ledger reads', () => {
     for (const column of Object.values(ROLLUP_COLUMN)) {
       expect(ROLLUP_DIMENSIONS as readonly string[]).toContain(column);
     }
-    // Users are read from llm_spans because they are not a rollup dimension.
+    // Users are too many for the ladder: they have rollups of their own.
     expect(ROLLUP_DIMENSIONS as readonly string[]).not.toContain('user_id');
+    expect(USER_ROLLUP_DIMENSIONS as readonly string[]).toContain('user_id');
   });
 });
 
@@ -124,7 +130,7 @@ describe('period-to-date spend from the rollups', () => {
     expect(l.spent(next) / USD).toBe(256);
   });
 
-  it('reads each scope: global, agent, workflow, pooled model prefixes, and users from llm_spans', async () => {
+  it('reads each scope: global, agent, workflow, pooled model prefixes, and users', async () => {
     const S = D0 - 2 * DAY;
     const E = D0 + DAY;
     const t = D0 - DAY + 3 * HOUR;
@@ -167,6 +173,40 @@ describe('period-to-date spend from the rollups', () => {
       })
     ).json<{ n: string }>();
     expect(l.spent(global)).toBe(Number(row!.n));
+  });
+});
+
+describe('per-user spend from the per-user rollups', () => {
+  it('sums whole days and hours from the user rollups and the partial hours at both edges from llm_spans, as llm_spans alone does', async () => {
+    // From Kolkata midnight four days ago (:30 UTC) into the hour that is filling at E.
+    const S = D0 - 4 * DAY + 18 * HOUR + 30 * MIN;
+    const E = D0 + 5 * HOUR + 20 * MIN;
+    await insertSpans([
+      { at: S - MIN, usd: 1, user: 'edna' }, // before the period
+      { at: S, usd: 2, user: 'edna' }, // partial hour (llm_spans)
+      { at: S + 29 * MIN, usd: 4, user: 'edna', project: 'other' }, // partial hour (llm_spans)
+      { at: S + 30 * MIN, usd: 8, user: 'edna' }, // whole hour of a partial day (users 1h)
+      { at: D0 - 3 * DAY + 12 * HOUR, usd: 16, user: 'edna' }, // whole day (users 1d)
+      { at: D0 - 3 * DAY + 13 * HOUR, usd: 32, user: 'edna', project: 'other' }, // whole day
+      { at: D0 + 2 * HOUR, usd: 64, user: 'edna' }, // whole hour of today (users 1h)
+      { at: E - MIN + 999, usd: 128, user: 'edna' }, // the filling hour (llm_spans)
+      { at: E, usd: 256, user: 'edna' }, // after the window
+      { at: D0 - DAY, usd: 512, user: 'ed' }, // another user
+    ]);
+    const l = ledger();
+    const edna = spendCounter('user', { value: 'edna' }, win(S, E));
+    l.spent(edna);
+    await l.refresh();
+    expect(l.spent(edna) / USD).toBe(2 + 4 + 8 + 16 + 32 + 64 + 128);
+    const [row] = await (
+      await store.client.query({
+        query: `SELECT toString(toInt64(sum(cost_usd) * 1000000000)) AS n FROM agentmeter.${Tables.SPANS}
+                WHERE user_id = 'edna' AND timestamp >= fromUnixTimestamp64Milli({s:Int64}) AND timestamp < fromUnixTimestamp64Milli({e:Int64})`,
+        query_params: { s: S, e: E },
+        format: 'JSONEachRow',
+      })
+    ).json<{ n: string }>();
+    expect(l.spent(edna)).toBe(Number(row!.n));
   });
 });
 
