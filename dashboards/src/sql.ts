@@ -101,10 +101,10 @@ export const USER_ROWS = `(${[...new Set(ROLLUP_LEVELS.map((l) => l.users))]
   .join('\n  UNION ALL')}\n)`;
 
 const LEVELS = QUANTILE_LEVELS.join(', ');
-/** A quantile merged from the rollup's t-digest states (never an average of quantiles). */
 /** The rollups' latency state columns. */
 export type QuantileMeasure = 'duration_ms_quantiles' | 'ttft_ms_quantiles';
 
+/** A quantile merged from the rollup's t-digest states (never an average of quantiles). */
 export const quantile = (column: QuantileMeasure, level: (typeof QUANTILE_LEVELS)[number]) =>
   `quantilesTDigestMerge(${LEVELS})(${column})[${QUANTILE_LEVELS.indexOf(level) + 1}]`;
 
