@@ -15,18 +15,7 @@ import {
   STRATEGIES,
   WORKFLOWS,
 } from './spans.mjs';
-
-/** mulberry32: a small seeded PRNG. */
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../../packages/cli/dist/demo.js';
 
 /** The generated population's rough rates, to put thresholds where the values are. */
 const CALLS_PER_MINUTE = 870;
@@ -138,7 +127,7 @@ const METRICS = {
 };
 
 export function benchRuleDocument({ count, groups, prefix = 'bench', interval = '1m', seed = 42 }) {
-  const rand = prng(seed);
+  const rand = seededRandom(seed);
   const weighted = (entries) => {
     const total = entries.reduce((a, [, w]) => a + w, 0);
     let x = rand() * total;

@@ -195,8 +195,8 @@ const ROUTES: Route[] = [
 const SERVICES = ['code-agent', 'review-agent', 'support-bot'];
 const PROJECTS = ['acme-web', 'acme-data'];
 
-/** Mulberry32: small, fast, seedable. */
-function rng(seed: number): () => number {
+/** Mulberry32: small, fast, seedable (the demo fleet and the benchmarks' generated rules). */
+export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -210,7 +210,7 @@ function rng(seed: number): () => number {
 export class Fleet {
   private readonly random: () => number;
   constructor(seed: number) {
-    this.random = rng(seed);
+    this.random = seededRandom(seed);
   }
 
   private pick<T>(items: readonly T[]): T {
