@@ -10,6 +10,8 @@
  * enough to overlap one batch's statements with another's JavaScript, few enough that the batch
  * due next is never far from the head of the engine's line.
  */
+import { DeadlineOrder } from './deadline-order.js';
+
 export interface EvaluationQueueOptions<T> {
   concurrency: number;
   coalesceMs: number;
@@ -18,16 +20,13 @@ export interface EvaluationQueueOptions<T> {
 }
 
 interface Waiting<T> {
-  readonly deadline: number;
-  readonly seq: number;
   readonly item: T;
   readonly done: { resolve: () => void; reject: (e: unknown) => void };
 }
 
 export class EvaluationQueue<T> {
-  private readonly waiting: Waiting<T>[] = [];
+  private readonly waiting = new DeadlineOrder<Waiting<T>>();
   private running = 0;
-  private seq = 0;
   private starting = false;
 
   constructor(private readonly o: EvaluationQueueOptions<T>) {
@@ -39,8 +38,7 @@ export class EvaluationQueue<T> {
   /** Resolves when the batch that took `item` has run; FIFO between equal deadlines. */
   add(deadline: number, item: T): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.waiting.push({ deadline, seq: this.seq++, item, done: { resolve, reject } });
-      this.waiting.sort((a, b) => a.deadline - b.deadline || a.seq - b.seq);
+      this.waiting.add(deadline, { item, done: { resolve, reject } });
       this.startSoon();
     });
   }
@@ -61,10 +59,8 @@ export class EvaluationQueue<T> {
 
   private next(): void {
     while (this.running < this.o.concurrency && this.waiting.length > 0) {
-      const deadline = this.waiting[0]!.deadline;
-      const until = deadline + this.o.coalesceMs;
-      const count = this.waiting.findIndex((w) => w.deadline > until);
-      const batch = this.waiting.splice(0, count === -1 ? this.waiting.length : count);
+      const deadline = this.waiting.head!;
+      const batch = this.waiting.takeThrough(deadline + this.o.coalesceMs);
       this.running++;
       this.o
         .runBatch(

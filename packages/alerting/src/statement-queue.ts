@@ -9,6 +9,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { ClickHouseClient } from '@clickhouse/client';
+import { DeadlineOrder } from './deadline-order.js';
 
 type QueryClient = Pick<ClickHouseClient, 'query'>;
 
@@ -20,9 +21,8 @@ export function withDeadline<T>(deadline: number, task: () => Promise<T>): Promi
 }
 
 export class StatementQueue {
-  private readonly waiting: { deadline: number; seq: number; start: () => void }[] = [];
+  private readonly waiting = new DeadlineOrder<() => void>();
   private running = 0;
-  private seq = 0;
 
   constructor(private readonly slots: number) {
     if (!Number.isInteger(slots) || slots < 1) {
@@ -50,13 +50,12 @@ export class StatementQueue {
             this.next();
           });
       };
-      this.waiting.push({ deadline, seq: this.seq++, start });
-      this.waiting.sort((a, b) => a.deadline - b.deadline || a.seq - b.seq);
+      this.waiting.add(deadline, start);
       this.next();
     });
   }
 
   private next(): void {
-    while (this.running < this.slots && this.waiting.length > 0) this.waiting.shift()!.start();
+    while (this.running < this.slots && this.waiting.length > 0) this.waiting.shift()!();
   }
 }
