@@ -27,11 +27,13 @@ export {
   ALERTING_RETENTION_DAYS,
   MIGRATIONS,
   MODEL_PROJECTION,
+  TIME_ORDER_PROJECTION,
   schemaV1,
   schemaV2,
   schemaV3,
   schemaV4,
   schemaV5,
   schemaV6,
+  schemaV7,
   type Migration,
 } from './migrations/index.js';

@@ -10,6 +10,7 @@ import {
   schemaV3,
   schemaV5,
   schemaV6,
+  schemaV7,
   type SchemaOptions,
 } from '@agentmeter/schema';
 import { migrate, openStore, queryRows, type Store } from '../src/index.js';
@@ -29,7 +30,7 @@ afterAll(async () => {
 describe('schema migrations on the embedded engine', () => {
   it('creates the schema once; a second start applies nothing and changes nothing', async () => {
     const first = await migrate(store.client, options);
-    expect(first.applied).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(first.applied).toEqual([1, 2, 3, 4, 5, 6, 7]);
     const tables = async () =>
       queryRows<{ name: string; engine: string; create_table_query: string }>(
         store.client,
@@ -61,7 +62,7 @@ describe('schema migrations on the embedded engine', () => {
       'schema_migrations:ReplacingMergeTree',
     ]);
     const second = await migrate(store.client, options);
-    expect(second).toEqual({ applied: [], current: 6, retentionChanged: [] });
+    expect(second).toEqual({ applied: [], current: 7, retentionChanged: [] });
     expect(await tables()).toEqual(before);
   });
 
@@ -188,7 +189,7 @@ describe('schema version 2 (llm_spans.budget_id)', () => {
       format: 'JSONEachRow',
     });
 
-    expect((await migrate(store.client, v1)).applied).toEqual([2, 3, 4, 5, 6]);
+    expect((await migrate(store.client, v1)).applied).toEqual([2, 3, 4, 5, 6, 7]);
     await store.client.insert({
       table: 'upgraded.llm_spans',
       values: [span('0000000000000002', { budget_id: 'team-daily' })],
@@ -297,6 +298,13 @@ describe('cluster DDL', () => {
       expect(statement).toMatch(
         /^ALTER TABLE agentmeter\.(llm_usage_1h|llm_usage_1d|llm_spans)_local ON CLUSTER llm /,
       );
+  });
+
+  it('the minute rollup in time order (v7) on its local table, ON CLUSTER', () => {
+    const v7 = schemaV7({ ...options, cluster: 'llm' });
+    expect(v7).toHaveLength(3);
+    for (const statement of v7)
+      expect(statement).toMatch(/^ALTER TABLE agentmeter\.llm_usage_1m_local ON CLUSTER llm /);
   });
 
   it('refuses a cluster name that is not an identifier', () => {

@@ -5,6 +5,7 @@ import { unpricedReason } from './0003-unpriced-reason.js';
 import { alerting } from './0004-alerting.js';
 import { userRollups } from './0005-user-rollups.js';
 import { readPaths } from './0006-read-paths.js';
+import { minuteTimeOrder } from './0007-minute-time-order.js';
 import type { Migration } from './migration.js';
 
 export type { Migration };
@@ -14,6 +15,7 @@ export { schemaV3 } from './0003-unpriced-reason.js';
 export { schemaV4, ALERTING_RETENTION_DAYS } from './0004-alerting.js';
 export { schemaV5 } from './0005-user-rollups.js';
 export { schemaV6, MODEL_PROJECTION } from './0006-read-paths.js';
+export { schemaV7, TIME_ORDER_PROJECTION } from './0007-minute-time-order.js';
 
 export const MIGRATIONS: readonly Migration[] = [
   rollupLadder,
@@ -22,4 +24,5 @@ export const MIGRATIONS: readonly Migration[] = [
   alerting,
   userRollups,
   readPaths,
+  minuteTimeOrder,
 ];
