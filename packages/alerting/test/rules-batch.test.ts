@@ -299,7 +299,7 @@ describe('a batch of rules', () => {
       query: ((params: Parameters<ClickHouseClient['query']>[0]) => {
         const p = params.query_params ?? {};
         const hourSums =
-          !params.query.includes('arrayJoin') &&
+          !params.query.includes('ARRAY JOIN') &&
           params.query.includes('GROUP BY w') &&
           Number(p.e0) - Number(p.s0) === 3600;
         return engine.client.query(

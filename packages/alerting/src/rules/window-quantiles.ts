@@ -55,30 +55,28 @@ export function windowQuantilesStatement(
       return `${d} IN {f${j}_${k}:Array(String)}`;
     }),
   );
-  // A row is repeated once per scope reading its window that it is in; of its dimensions, those
-  // the scopes reading its scan's windows read ('' for the others).
+  // Of a row's dimensions, those the scopes reading its scan's windows read ('' for the others).
   const rows = windowRows(
     database,
     windows,
     scopes,
     (among) => {
-      const tests = scopes.flatMap((scope, j) => {
-        const of = ofWindows(scope.windows, among);
-        if (of === false) return [];
-        const test = [...(of === true ? [] : [of]), ...inScope[j]!];
-        return [test.length === 0 ? `${j}` : `if(${test.join(' AND ')}, ${j}, -1)`];
-      });
       const dims = new Set(
         scopes.filter((s) => ofWindows(s.windows, among) !== false).flatMap(dimensionsOf),
       );
-      return [
-        `arrayJoin(arrayFilter(j -> j >= 0, [${tests.join(', ')}])) AS s`,
-        ...read.map((d) => (dims.has(d) ? d : `'' AS ${d}`)),
-        ...measures,
-      ];
+      return [...read.map((d) => (dims.has(d) ? d : `'' AS ${d}`)), ...measures];
     },
     params,
   );
+  // A row is repeated once per scope reading its window that it is in. An ARRAY JOIN clause over
+  // the scans, not arrayJoin() in them: with the function in a scan the engine reads the table
+  // in its own order, never a projection ordered by time.
+  const all = [...new Set(scopes.flatMap((s) => s.windows))];
+  const tests = scopes.map((scope, j) => {
+    const of = ofWindows(scope.windows, all);
+    const test = [...(of === true ? [] : [of]), ...inScope[j]!];
+    return test.length === 0 ? `${j}` : `if(${test.join(' AND ')}, ${j}, -1)`;
+  });
   // A dimension is a key of the scopes grouping by it, '' for the others.
   const keys = new Map<Dimension, string>();
   const keySql = groupDims.map((d, i) => {
@@ -92,6 +90,7 @@ export function windowQuantilesStatement(
 FROM (
 ${rows}
 )
+ARRAY JOIN arrayFilter(j -> j >= 0, [${tests.join(', ')}]) AS s
 GROUP BY ${['w', 's', ...keys.values()].join(', ')}`;
   return { query, params, columns, keys };
 }
