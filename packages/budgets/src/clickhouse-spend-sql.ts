@@ -13,8 +13,16 @@
  * partial hours from `llm_spans` (which keeps 7 days by default: a month of a user's spend
  * read from it alone came up short).
  */
-import { Tables, type LlmSpanRow, type USER_ROLLUP_DIMENSIONS } from '@agentmeter/schema';
+import {
+  mayHoldWholeBucket,
+  Tables,
+  type LlmSpanRow,
+  type USER_ROLLUP_DIMENSIONS,
+} from '@agentmeter/schema';
 import type { Scope } from './scope.js';
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
 
 /** Rollup column of each scope read from the rollups. */
 export const ROLLUP_COLUMN = {
@@ -57,8 +65,8 @@ export function spendStatement(database: string, groups: readonly SpendGroup[]):
       filter = ` AND v IN {v${i}:Array(String)}`;
     }
     return group.scope === 'user'
-      ? levelParts(database, i, USER_COLUMN, filter, USER_LEVELS)
-      : levelParts(database, i, ladderColumn(group.scope), filter, LADDER_LEVELS);
+      ? levelParts(database, i, group, USER_COLUMN, filter, USER_LEVELS)
+      : levelParts(database, i, group, ladderColumn(group.scope), filter, LADDER_LEVELS);
   });
   const query = `SELECT g, v, toString(toInt64(sum(usd) * 1000000000)) AS nanos
 FROM (
@@ -103,23 +111,34 @@ const USER_LEVELS: Levels = {
 const windowStart = (i: number): string => `toDateTime(intDiv({s${i}:Int64}, 1000))`;
 const windowEnd = (i: number): string => `toDateTime(intDiv({e${i}:Int64}, 1000))`;
 
-function levelParts(db: string, i: number, column: string, filter: string, levels: Levels): string {
+function levelParts(
+  db: string,
+  i: number,
+  window: Pick<SpendGroup, 'start' | 'end'>,
+  column: string,
+  filter: string,
+  levels: Levels,
+): string {
   const inside = (bucketStart: string, size: string): string =>
     `(${bucketStart} >= ${windowStart(i)} AND ${bucketStart} + INTERVAL 1 ${size} <= ${windowEnd(i)})`;
   const part = (table: string, where: string): string =>
     `SELECT toUInt32(${i}) AS g, ${column} AS v, sum(cost_usd) AS usd FROM ${db}.${table}
   WHERE ${where}${filter}
   GROUP BY v`;
+  const holds = (ms: number) => mayHoldWholeBucket(window.start, window.end, ms);
   const { finest } = levels;
   return [
-    part(levels.day, inside('bucket', 'DAY')),
-    part(
-      levels.hour,
-      `${inside('bucket', 'HOUR')} AND NOT ${inside('toStartOfDay(bucket)', 'DAY')}`,
-    ),
+    holds(DAY_MS) && part(levels.day, inside('bucket', 'DAY')),
+    holds(HOUR_MS) &&
+      part(
+        levels.hour,
+        `${inside('bucket', 'HOUR')} AND NOT ${inside('toStartOfDay(bucket)', 'DAY')}`,
+      ),
     part(
       finest.table,
       `${finest.inWindow(i)} AND NOT ${inside(`toStartOfHour(${finest.time})`, 'HOUR')}`,
     ),
-  ].join('\nUNION ALL\n');
+  ]
+    .filter((p) => p !== false)
+    .join('\nUNION ALL\n');
 }

@@ -15,6 +15,7 @@ export {
   USER_MEASURES,
   RATE_LIMITED_ERRORS,
   ROLLUP_TABLES,
+  mayHoldWholeBucket,
   viewName,
   retentionTargets,
   rollupsFromSpansInserts,

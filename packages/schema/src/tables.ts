@@ -271,6 +271,19 @@ export const USER_ROLLUPS: RollupLevel[] = [
 ];
 
 /** Every rollup table, ladder and per-user. */
+/** Every time zone's hours and days start on a quarter hour (UTC+5:45 and +12:45 included). */
+const QUARTER_HOUR_MS = 15 * 60_000;
+
+/**
+ * Whether a rollup bucket of `bucketMs` (an hour, a day) can lie wholly inside `[startMs,
+ * endMs)` in whatever time zone the engine starts its hours and days. When it cannot, a reader
+ * of the window skips that rollup: its scan would find nothing and still read a granule of each
+ * project and service.
+ */
+export function mayHoldWholeBucket(startMs: number, endMs: number, bucketMs: number): boolean {
+  return Math.ceil(startMs / QUARTER_HOUR_MS) * QUARTER_HOUR_MS + bucketMs <= endMs;
+}
+
 export const ROLLUP_TABLES: readonly string[] = [...ROLLUPS, ...USER_ROLLUPS].map((l) => l.table);
 
 /** Names and engines for one table, depending on cluster mode. */

@@ -14,7 +14,7 @@
  * so the parts never overlap whatever the server's time zone. Every value is a bound parameter;
  * column names come from the validated rule.
  */
-import { MEASURES, Tables } from '@agentmeter/schema';
+import { mayHoldWholeBucket, MEASURES, Tables } from '@agentmeter/schema';
 import type { Leaf } from './formula.js';
 import type { Dimension } from './metrics.js';
 import type { Filter } from './rule.js';
@@ -42,9 +42,9 @@ export function shifted(w: TimeWindow, shiftMs: number): TimeWindow {
 
 /** Rollup tables finest first, with the bucket each holds. */
 const LEVELS = [
-  { table: Tables.USAGE_1M, unit: 'MINUTE', start: 'toStartOfMinute' },
-  { table: Tables.USAGE_1H, unit: 'HOUR', start: 'toStartOfHour' },
-  { table: Tables.USAGE_1D, unit: 'DAY', start: 'toStartOfDay' },
+  { table: Tables.USAGE_1M, unit: 'MINUTE', start: 'toStartOfMinute', ms: MINUTE },
+  { table: Tables.USAGE_1H, unit: 'HOUR', start: 'toStartOfHour', ms: HOUR },
+  { table: Tables.USAGE_1D, unit: 'DAY', start: 'toStartOfDay', ms: DAY },
 ] as const;
 
 /** Index in LEVELS of the coarsest rollup a window of this length reads. */
@@ -119,8 +119,12 @@ export function windowRows(
               .map((i) => `bucket < ${edge('e', i)}, ${i}`)
               .join(', ')}, ${last})`;
       const parts = among.map((i) => timeParts(i, coarsest));
-      return LEVELS.slice(0, coarsest + 1).map((level, l) => {
-        const time = parts.map((p) => p[l]!);
+      return LEVELS.slice(0, coarsest + 1).flatMap((level, l) => {
+        const time = indexesWhere(
+          among,
+          (i) => l === 0 || mayHoldWholeBucket(windows[i]!.start, windows[i]!.end, level.ms),
+        ).map((k) => parts[k]![l]!);
+        if (time.length === 0) return [];
         return `SELECT ${[`toUInt16(${w}) AS w`, ...select].join(', ')} FROM ${database}.${level.table}
 WHERE ${time.length === 1 ? time[0] : time.map((t) => `(${t})`).join('\n  OR ')}`;
       });
