@@ -91,6 +91,8 @@ const SEVERITY = 'severity';
 
 export class RuleManager<R extends ManagedRule> {
   private rules: R[];
+  /** The enabled rules by group, rebuilt when the rule set changes (read at every tick). */
+  private groups: Map<string, R[]>;
   /** By fingerprint, and the same instances by rule id (a rule's evaluation reads only its own). */
   private readonly instances = new Map<string, StoredInstance>();
   private readonly byRule = new Map<string, Map<string, StoredInstance>>();
@@ -105,6 +107,7 @@ export class RuleManager<R extends ManagedRule> {
 
   constructor(private readonly o: RuleManagerOptions<R>) {
     this.rules = [...o.rules];
+    this.groups = groupsOf(this.rules);
     this.resolvedRetentionMs = o.resolvedRetentionMs ?? 15 * 60_000;
     this.queue = new EvaluationQueue({
       concurrency: o.concurrency ?? 2,
@@ -118,7 +121,7 @@ export class RuleManager<R extends ManagedRule> {
     const now = this.o.clock.now();
     for (const s of await this.o.store.load(now - this.resolvedRetentionMs)) this.put(s);
     this.stopped = false;
-    for (const group of this.groups().keys()) this.schedule(group, 0);
+    for (const group of this.groups.keys()) this.schedule(group, 0);
   }
 
   /** Stops scheduling and waits for evaluations in flight. */
@@ -137,8 +140,9 @@ export class RuleManager<R extends ManagedRule> {
   /** Replaces the rule set (API changes): new groups are scheduled, removed rules' instances resolve. */
   async setRules(rules: readonly R[]): Promise<void> {
     await this.settled();
-    const before = new Set(this.groups().keys());
+    const before = new Set(this.groups.keys());
     this.rules = [...rules];
+    this.groups = groupsOf(this.rules);
     const ids = new Set(this.rules.filter((r) => r.enabled).map((r) => r.id));
     const now = this.o.clock.now();
     const changes: Change[] = [];
@@ -148,7 +152,7 @@ export class RuleManager<R extends ManagedRule> {
       }
     }
     await this.commit(changes, now);
-    for (const group of this.groups().keys()) {
+    for (const group of this.groups.keys()) {
       if (!before.has(group) && !this.stopped) this.schedule(group, 0);
     }
   }
@@ -160,8 +164,7 @@ export class RuleManager<R extends ManagedRule> {
 
   /** Evaluates groups together at one instant: one evaluator call, one write (the scheduler's tick). */
   private async evaluateGroups(names: readonly string[], deadline: number): Promise<void> {
-    const groups = this.groups();
-    const rules = names.flatMap((g) => groups.get(g) ?? []);
+    const rules = names.flatMap((g) => this.groups.get(g) ?? []);
     if (rules.length === 0) return;
     const now = this.o.clock.now();
     const started = performance.now();
@@ -254,22 +257,11 @@ export class RuleManager<R extends ManagedRule> {
     );
   }
 
-  private groups(): Map<string, R[]> {
-    const out = new Map<string, R[]>();
-    for (const r of this.rules) {
-      if (!r.enabled) continue;
-      const list = out.get(r.group) ?? [];
-      list.push(r);
-      out.set(r.group, list);
-    }
-    return out;
-  }
-
   private schedule(group: string, delayMs: number): void {
     const timer = this.o.clock.setTimer(
       () => {
         this.timers.delete(group);
-        const rules = this.groups().get(group);
+        const rules = this.groups.get(group);
         if (this.stopped || !rules) return;
         const started = this.o.clock.now();
         // Due before its next tick.
@@ -330,7 +322,14 @@ export class RuleManager<R extends ManagedRule> {
     } else if (evaluation.samples.length === 0) {
       others = this.fallback(rule.noDataState, 'NoData', special, undefined, rule);
     } else {
-      for (const sample of evaluation.samples) this.seeSample(rule, sample, mine, see);
+      const bySeries = new Map<string, StoredInstance[]>();
+      for (const s of mine) {
+        const key = seriesKey(s.labels);
+        const list = bySeries.get(key);
+        if (list) list.push(s);
+        else bySeries.set(key, [s]);
+      }
+      for (const sample of evaluation.samples) this.seeSample(rule, sample, bySeries, see);
     }
     for (const s of mine) {
       if (seen.has(s.fingerprint)) continue;
@@ -342,8 +341,8 @@ export class RuleManager<R extends ManagedRule> {
   private seeSample(
     rule: R,
     sample: Sample,
-    /** The rule's instances before this evaluation: only they can be this series' others. */
-    mine: readonly StoredInstance[],
+    /** The rule's instances before this evaluation by series: only they can be its others. */
+    bySeries: ReadonlyMap<string, readonly StoredInstance[]>,
     see: (labels: Labels, o: Observation, values?: Record<string, number>) => Change,
   ): void {
     const base: Record<string, string> = {
@@ -352,11 +351,10 @@ export class RuleManager<R extends ManagedRule> {
       ...sample.labels,
     };
     const values = { ...sample.values };
+    const mine = bySeries.get(seriesKey(base)) ?? [];
     if (sample.noVerdict) {
       // No verdict on this series: whatever instances it has keep their state.
-      for (const s of mine) {
-        if (sameSeries(s.labels, base)) see(s.labels, { kind: 'keep' });
-      }
+      for (const s of mine) see(s.labels, { kind: 'keep' });
       return;
     }
     if (sample.breached) {
@@ -365,7 +363,6 @@ export class RuleManager<R extends ManagedRule> {
     }
     // The series' instances at other severities (or all, when it no longer breaches) clear.
     for (const s of mine) {
-      if (!sameSeries(s.labels, base)) continue;
       if (sample.breached && (s.labels[SEVERITY] === sample.breached || rule.labels[SEVERITY]))
         continue;
       see(s.labels, { kind: 'clear', value: sample.value });
@@ -480,15 +477,29 @@ interface Change {
 }
 
 /**
- * Same series: equal labels but for those describing the verdict rather than the series — the
- * severity reached (a rule's thresholds give one instance per severity) and an anomaly's trend.
+ * Labels describing the verdict rather than the series: the severity reached (a rule's
+ * thresholds give one instance per severity), an anomaly's trend, a NoData / Error state.
+ * Instances whose other labels are equal are of one series.
  */
 const VERDICT_LABELS = [SEVERITY, ALERTSTATE_LABEL, 'trend'];
-function sameSeries(a: Labels, b: Labels): boolean {
-  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-  for (const label of VERDICT_LABELS) keys.delete(label);
-  for (const k of keys) if (a[k] !== b[k]) return false;
-  return true;
+
+/** The series an instance is of: its labels but the verdict's, in a fixed order. */
+function seriesKey(labels: Labels): string {
+  const names = Object.keys(labels)
+    .filter((k) => !VERDICT_LABELS.includes(k))
+    .sort();
+  return JSON.stringify(names.map((k) => [k, labels[k]]));
+}
+
+function groupsOf<R extends ManagedRule>(rules: readonly R[]): Map<string, R[]> {
+  const out = new Map<string, R[]>();
+  for (const r of rules) {
+    if (!r.enabled) continue;
+    const list = out.get(r.group);
+    if (list) list.push(r);
+    else out.set(r.group, [r]);
+  }
+  return out;
 }
 
 export class UnknownAlertError extends Error {
