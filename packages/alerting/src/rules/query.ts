@@ -109,27 +109,75 @@ export function windowRows(
         params[`e${i}`] = windows[i]!.end / 1000;
       }
       const select = columns(among);
-      // Windows of a chain are in order and apart: a row is of the first one ending after it.
-      const last = among.at(-1)!;
-      const w =
-        among.length === 1
-          ? `${last}`
-          : `multiIf(${among
-              .slice(0, -1)
-              .map((i) => `bucket < ${edge('e', i)}, ${i}`)
-              .join(', ')}, ${last})`;
-      const parts = among.map((i) => timeParts(i, coarsest));
+      const w = windowIndex(windows, among);
       return LEVELS.slice(0, coarsest + 1).flatMap((level, l) => {
-        const time = indexesWhere(
-          among,
-          (i) => l === 0 || mayHoldWholeBucket(windows[i]!.start, windows[i]!.end, level.ms),
-        ).map((k) => parts[k]![l]!);
+        const time = levelTime(windows, among, l, coarsest);
         if (time.length === 0) return [];
         return `SELECT ${[`toUInt16(${w}) AS w`, ...select].join(', ')} FROM ${database}.${level.table}
 WHERE ${time.length === 1 ? time[0] : time.map((t) => `(${t})`).join('\n  OR ')}`;
       });
     })
     .join('\nUNION ALL\n');
+}
+
+/**
+ * The windows of a chain (in order, apart) as runs of windows each starting where the one
+ * before ends (a trailing mean's baselines): the engine's planning time grows with every
+ * condition of a statement, so a run is tested as one range and indexed by arithmetic.
+ */
+function runsOf(windows: readonly TimeWindow[], among: readonly number[]): number[][] {
+  const runs: number[][] = [];
+  for (const i of among) {
+    const run = runs.at(-1);
+    if (run && windows[run.at(-1)!]!.end === windows[i]!.start) run.push(i);
+    else runs.push([i]);
+  }
+  return runs;
+}
+
+/** The SQL of a row's window: the run its bucket falls in, then its place in the run. */
+function windowIndex(windows: readonly TimeWindow[], among: readonly number[]): string {
+  const inRun = (run: readonly number[]): string => {
+    if (run.length === 1) return `${run[0]}`;
+    const seconds = (windows[run[0]!]!.end - windows[run[0]!]!.start) / 1000;
+    return `[${run.join(', ')}][intDiv(toInt64(toUnixTimestamp(bucket)) - {s${run[0]}:Int64}, ${seconds}) + 1]`;
+  };
+  const runs = runsOf(windows, among);
+  if (runs.length === 1) return inRun(runs[0]!);
+  const tests = runs.slice(0, -1).map((run) => `bucket < ${edge('e', run.at(-1)!)}, ${inRun(run)}`);
+  return `multiIf(${tests.join(', ')}, ${inRun(runs.at(-1)!)})`;
+}
+
+/**
+ * Level `l`'s share of the windows `among`: per window, the buckets of that level inside it
+ * whose coarser bucket is not; nothing for a window that cannot hold one of its buckets, and no
+ * coarser test where the window cannot hold a coarser bucket. Minute shares without a coarser
+ * test are joined into one range per run.
+ */
+function levelTime(
+  windows: readonly TimeWindow[],
+  among: readonly number[],
+  l: number,
+  coarsest: number,
+): string[] {
+  const holds = (i: number, level: number) =>
+    mayHoldWholeBucket(windows[i]!.start, windows[i]!.end, LEVELS[level]!.ms);
+  const coarserTest = (i: number) => l < coarsest && holds(i, l + 1);
+  const out: string[] = [];
+  for (const run of runsOf(windows, among)) {
+    if (l === 0) {
+      const plain = run.filter((i) => !coarserTest(i));
+      // Consecutive plain windows of a run cover one range.
+      for (const part of runsOf(windows, plain))
+        out.push(`bucket >= ${edge('s', part[0]!)} AND bucket < ${edge('e', part.at(-1)!)}`);
+    }
+    for (const i of run) {
+      if (l > 0 && !holds(i, l)) continue;
+      if (l === 0 && !coarserTest(i)) continue;
+      out.push(timePart(i, l, coarserTest(i)));
+    }
+  }
+  return out;
 }
 
 /**
@@ -192,18 +240,15 @@ function edge(which: 's' | 'e', i: number): string {
   return `fromUnixTimestamp({${which}${i}:Int64})`;
 }
 
-/** Each level's share of window `i` (finest first): buckets inside it whose coarser bucket is not. */
-function timeParts(i: number, coarsest: number): string[] {
+/** Level `l`'s share of window `i`: its buckets inside the window, but those in a coarser one. */
+function timePart(i: number, l: number, coarserTest: boolean): string {
   const S = edge('s', i);
   const E = edge('e', i);
   const inside = (bucketStart: string, unit: string): string =>
     `(${bucketStart} >= ${S} AND ${bucketStart} + INTERVAL 1 ${unit} <= ${E})`;
-  return LEVELS.slice(0, coarsest + 1).map((level, l) => {
-    const time = [`bucket >= ${S} AND bucket < ${E}`];
-    if (l > 0) time.push(inside('bucket', level.unit));
-    const coarser = LEVELS[l + 1];
-    if (l < coarsest && coarser)
-      time.push(`NOT ${inside(`${coarser.start}(bucket)`, coarser.unit)}`);
-    return time.join(' AND ');
-  });
+  const time = [`bucket >= ${S} AND bucket < ${E}`];
+  if (l > 0) time.push(inside('bucket', LEVELS[l]!.unit));
+  const coarser = LEVELS[l + 1];
+  if (coarserTest && coarser) time.push(`NOT ${inside(`${coarser.start}(bucket)`, coarser.unit)}`);
+  return time.join(' AND ');
 }
