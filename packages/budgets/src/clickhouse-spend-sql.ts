@@ -56,17 +56,35 @@ export function spendStatement(database: string, groups: readonly SpendGroup[]):
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(database))
     throw new Error(`invalid database name: ${database}`);
   const params: Record<string, unknown> = {};
-  const parts = groups.map((group, i) => {
-    params[`s${i}`] = group.start;
-    params[`e${i}`] = group.end;
-    let filter = '';
-    if (group.values !== null && group.scope !== 'global') {
-      params[`v${i}`] = [...group.values];
-      filter = ` AND v IN {v${i}:Array(String)}`;
+  // Groups over the same window and tables share their scans (the engine's planning time grows
+  // with every scan of a statement): each row is counted toward each of them it is in.
+  const shared = new Map<string, { window: number; levels: Levels; members: number[] }>();
+  groups.forEach((group, i) => {
+    const levels = group.scope === 'user' ? USER_LEVELS : LADDER_LEVELS;
+    const key = `${group.start} ${group.end} ${levels.day}`;
+    let scans = shared.get(key);
+    if (!scans) {
+      const window = shared.size;
+      params[`s${window}`] = group.start;
+      params[`e${window}`] = group.end;
+      shared.set(key, (scans = { window, levels, members: [] }));
     }
-    return group.scope === 'user'
-      ? levelParts(database, i, group, USER_COLUMN, filter, USER_LEVELS)
-      : levelParts(database, i, group, ladderColumn(group.scope), filter, LADDER_LEVELS);
+    scans.members.push(i);
+    if (group.values !== null && group.scope !== 'global') params[`v${i}`] = [...group.values];
+  });
+  const parts = [...shared.values()].map(({ window, levels, members }) => {
+    const counted = members.map((i) => {
+      const group = groups[i]!;
+      const value = group.scope === 'user' ? USER_COLUMN : ladderColumn(group.scope);
+      const entry = `[tuple(toUInt32(${i}), toString(${value}))]`;
+      return params[`v${i}`] === undefined
+        ? entry
+        : `if(${value} IN {v${i}:Array(String)}, ${entry}, [])`;
+    });
+    const columns = [...new Set(members.map((i) => groups[i]!.scope))].map((scope) =>
+      scope === 'user' ? USER_COLUMN : ladderColumn(scope as Exclude<Scope, 'user'>),
+    );
+    return levelParts(database, window, groups[members[0]!]!, columns, counted, levels);
   });
   const query = `SELECT g, v, toString(toInt64(sum(usd) * 1000000000)) AS nanos
 FROM (
@@ -111,20 +129,29 @@ const USER_LEVELS: Levels = {
 const windowStart = (i: number): string => `toDateTime(intDiv({s${i}:Int64}, 1000))`;
 const windowEnd = (i: number): string => `toDateTime(intDiv({e${i}:Int64}, 1000))`;
 
+/**
+ * Window `w`'s spend of every group counted: a scan per level (the column `cost_usd` and the
+ * scope columns), each row repeated once per group it counts toward (ARRAY JOIN over the
+ * scan, which keeps the engine free to read a projection).
+ */
 function levelParts(
   db: string,
-  i: number,
+  w: number,
   window: Pick<SpendGroup, 'start' | 'end'>,
-  column: string,
-  filter: string,
+  columns: readonly string[],
+  counted: readonly string[],
   levels: Levels,
 ): string {
   const inside = (bucketStart: string, size: string): string =>
-    `(${bucketStart} >= ${windowStart(i)} AND ${bucketStart} + INTERVAL 1 ${size} <= ${windowEnd(i)})`;
+    `(${bucketStart} >= ${windowStart(w)} AND ${bucketStart} + INTERVAL 1 ${size} <= ${windowEnd(w)})`;
+  const read = [...new Set(columns.filter((c) => c !== "''"))];
   const part = (table: string, where: string): string =>
-    `SELECT toUInt32(${i}) AS g, ${column} AS v, sum(cost_usd) AS usd FROM ${db}.${table}
-  WHERE ${where}${filter}
-  GROUP BY v`;
+    `SELECT gv.1 AS g, gv.2 AS v, sum(cost_usd) AS usd FROM (
+    SELECT ${['cost_usd', ...read].join(', ')} FROM ${db}.${table}
+    WHERE ${where}
+  )
+  ARRAY JOIN arrayConcat(${counted.join(', ')}) AS gv
+  GROUP BY g, v`;
   const holds = (ms: number) => mayHoldWholeBucket(window.start, window.end, ms);
   const { finest } = levels;
   return [
@@ -136,7 +163,7 @@ function levelParts(
       ),
     part(
       finest.table,
-      `${finest.inWindow(i)} AND NOT ${inside(`toStartOfHour(${finest.time})`, 'HOUR')}`,
+      `${finest.inWindow(w)} AND NOT ${inside(`toStartOfHour(${finest.time})`, 'HOUR')}`,
     ),
   ]
     .filter((p) => p !== false)
