@@ -21,9 +21,6 @@ import {
 } from '@agentmeter/schema';
 import type { Scope } from './scope.js';
 
-const HOUR_MS = 3_600_000;
-const DAY_MS = 24 * HOUR_MS;
-
 /** Rollup column of each scope read from the rollups. */
 export const ROLLUP_COLUMN = {
   project: 'project',
@@ -152,11 +149,11 @@ function levelParts(
   )
   ARRAY JOIN arrayConcat(${counted.join(', ')}) AS gv
   GROUP BY g, v`;
-  const holds = (ms: number) => mayHoldWholeBucket(window.start, window.end, ms);
+  const holds = (unit: 'HOUR' | 'DAY') => mayHoldWholeBucket(window.start, window.end, unit);
   const { finest } = levels;
   return [
-    holds(DAY_MS) && part(levels.day, inside('bucket', 'DAY')),
-    holds(HOUR_MS) &&
+    holds('DAY') && part(levels.day, inside('bucket', 'DAY')),
+    holds('HOUR') &&
       part(
         levels.hour,
         `${inside('bucket', 'HOUR')} AND NOT ${inside('toStartOfDay(bucket)', 'DAY')}`,

@@ -274,14 +274,17 @@ export const USER_ROLLUPS: RollupLevel[] = [
 /** Every time zone's hours and days start on a quarter hour (UTC+5:45 and +12:45 included). */
 const QUARTER_HOUR_MS = 15 * 60_000;
 
+/** The shortest hour and day of any time zone: an hour is 3,600 s, a day loses an hour to DST. */
+const SHORTEST_MS = { HOUR: 3_600_000, DAY: 23 * 3_600_000 } as const;
+
 /**
- * Whether a rollup bucket of `bucketMs` (an hour, a day) can lie wholly inside `[startMs,
- * endMs)` in whatever time zone the engine starts its hours and days. When it cannot, a reader
- * of the window skips that rollup: its scan would find nothing and still read a granule of each
- * project and service.
+ * Whether a rollup bucket of `unit` can lie wholly inside `[startMs, endMs)` in whatever time
+ * zone the engine starts its hours and days (the views' `toStartOfHour` / `toStartOfDay`).
+ * When it cannot, a reader of the window skips that rollup: its scan would find nothing and
+ * still read a granule of each project and service.
  */
-export function mayHoldWholeBucket(startMs: number, endMs: number, bucketMs: number): boolean {
-  return Math.ceil(startMs / QUARTER_HOUR_MS) * QUARTER_HOUR_MS + bucketMs <= endMs;
+export function mayHoldWholeBucket(startMs: number, endMs: number, unit: 'HOUR' | 'DAY'): boolean {
+  return Math.ceil(startMs / QUARTER_HOUR_MS) * QUARTER_HOUR_MS + SHORTEST_MS[unit] <= endMs;
 }
 
 export const ROLLUP_TABLES: readonly string[] = [...ROLLUPS, ...USER_ROLLUPS].map((l) => l.table);

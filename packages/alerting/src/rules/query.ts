@@ -42,9 +42,9 @@ export function shifted(w: TimeWindow, shiftMs: number): TimeWindow {
 
 /** Rollup tables finest first, with the bucket each holds. */
 const LEVELS = [
-  { table: Tables.USAGE_1M, unit: 'MINUTE', start: 'toStartOfMinute', ms: MINUTE },
-  { table: Tables.USAGE_1H, unit: 'HOUR', start: 'toStartOfHour', ms: HOUR },
-  { table: Tables.USAGE_1D, unit: 'DAY', start: 'toStartOfDay', ms: DAY },
+  { table: Tables.USAGE_1M, unit: 'MINUTE', start: 'toStartOfMinute' },
+  { table: Tables.USAGE_1H, unit: 'HOUR', start: 'toStartOfHour' },
+  { table: Tables.USAGE_1D, unit: 'DAY', start: 'toStartOfDay' },
 ] as const;
 
 /** Index in LEVELS of the coarsest rollup a window of this length reads. */
@@ -160,8 +160,10 @@ function levelTime(
   l: number,
   coarsest: number,
 ): string[] {
-  const holds = (i: number, level: number) =>
-    mayHoldWholeBucket(windows[i]!.start, windows[i]!.end, LEVELS[level]!.ms);
+  const holds = (i: number, level: number) => {
+    const { unit } = LEVELS[level]!;
+    return unit === 'MINUTE' || mayHoldWholeBucket(windows[i]!.start, windows[i]!.end, unit);
+  };
   const coarserTest = (i: number) => l < coarsest && holds(i, l + 1);
   const out: string[] = [];
   for (const run of runsOf(windows, among)) {
