@@ -36,6 +36,7 @@ const AGO = [
   2 * MINUTE,
   20 * MINUTE,
   50 * MINUTE,
+  4 * HOUR,
   5 * HOUR,
   20 * HOUR,
   7 * MINUTE,
@@ -290,6 +291,21 @@ describe('a batch of rules', () => {
     const openai = samplesOf(batch[1]!).find((s) => s.labels.provider === 'b-openai');
     expect(yesterday).toBeGreaterThan(0);
     expect(openai?.values?.baseline_requests).toBe(yesterday);
+    // The 24 trailing 70-minute windows: some can hold a whole hour (read from llm_usage_1h and
+    // the minutes around it), others cannot (minutes only, adjacent ones as one range).
+    const now = Math.floor(NOW / MINUTE) * MINUTE + MINUTE;
+    const windows = Array.from({ length: 24 }, (_, k) => now - (k + 1) * 70 * MINUTE);
+    const perWindow = windows.map(
+      (end) =>
+        spans().filter((s) => s.provider === 'b-openai' && s.at >= end - 70 * MINUTE && s.at < end)
+          .length,
+    );
+    expect(perWindow.filter((n) => n > 0).length).toBeGreaterThan(3);
+    const trailing = samplesOf(batch[0]!).find((s) => s.labels.provider === 'b-openai');
+    expect(trailing?.values?.baseline_requests).toBeCloseTo(
+      perWindow.reduce((a, b) => a + b, 0) / 24,
+      9,
+    );
   });
 
   it('fails only the rules that read a failing statement', async () => {
