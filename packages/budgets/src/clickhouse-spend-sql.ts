@@ -32,8 +32,9 @@ export const ROLLUP_COLUMN = {
 /** The per-user rollups' column of scope `user`. */
 const USER_COLUMN = 'user_id' satisfies (typeof USER_ROLLUP_DIMENSIONS)[number];
 
-const ladderColumn = (scope: Exclude<Scope, 'user'>): string =>
-  scope === 'global' ? "''" : ROLLUP_COLUMN[scope];
+/** The column a scope's value is read from ('' for global). */
+const scopeColumn = (scope: Scope): string =>
+  scope === 'global' ? "''" : scope === 'user' ? USER_COLUMN : ROLLUP_COLUMN[scope];
 
 export interface SpendGroup {
   readonly scope: Scope;
@@ -71,16 +72,13 @@ export function spendStatement(database: string, groups: readonly SpendGroup[]):
   });
   const parts = [...shared.values()].map(({ window, levels, members }) => {
     const counted = members.map((i) => {
-      const group = groups[i]!;
-      const value = group.scope === 'user' ? USER_COLUMN : ladderColumn(group.scope);
+      const value = scopeColumn(groups[i]!.scope);
       const entry = `[tuple(toUInt32(${i}), toString(${value}))]`;
       return params[`v${i}`] === undefined
         ? entry
         : `if(${value} IN {v${i}:Array(String)}, ${entry}, [])`;
     });
-    const columns = [...new Set(members.map((i) => groups[i]!.scope))].map((scope) =>
-      scope === 'user' ? USER_COLUMN : ladderColumn(scope as Exclude<Scope, 'user'>),
-    );
+    const columns = members.map((i) => scopeColumn(groups[i]!.scope));
     return levelParts(database, window, groups[members[0]!]!, columns, counted, levels);
   });
   const query = `SELECT g, v, toString(toInt64(sum(usd) * 1000000000)) AS nanos
