@@ -173,10 +173,9 @@ function levelTime(
       for (const part of runsOf(windows, plain))
         out.push(`bucket >= ${edge('s', part[0]!)} AND bucket < ${edge('e', part.at(-1)!)}`);
     }
+    // The other windows of the run, each with its own test.
     for (const i of run) {
-      if (l > 0 && !holds(i, l)) continue;
-      if (l === 0 && !coarserTest(i)) continue;
-      out.push(timePart(i, l, coarserTest(i)));
+      if (l === 0 ? coarserTest(i) : holds(i, l)) out.push(timePart(i, l, coarserTest(i)));
     }
   }
   return out;
