@@ -134,6 +134,12 @@ describe('query limits', () => {
 });
 
 describe('connection limits', () => {
+  /**
+   * Twice the listener's maximum (64), less a margin: the kernel's accept queue
+   * (net.core.somaxconn) is 128 on some machines, and a burst past it leaves connections
+   * half-open for a minute (CI timed out so with 400), which tests the kernel, not the listener.
+   */
+  const FLOOD = 124;
   /** Opens `n` TCP connections that never send a byte; resolves with their close times. */
   function idleFlood(port: number, n: number): { closed: Promise<number[]>; sockets: Socket[] } {
     const t0 = performance.now();
@@ -151,9 +157,9 @@ describe('connection limits', () => {
 
   it('closes idle connections and refuses past the maximum, with ingest and queries answered', async () => {
     const port = Number(new URL(product.clickhouseUrl).port);
-    const flood = idleFlood(port, 400);
+    const flood = idleFlood(port, FLOOD);
     await new Promise((r) => setTimeout(r, 200));
-    // While 400 sockets press on the interface, both listeners keep working.
+    // While the sockets press on the interface, both listeners keep working.
     expect(await ingestOne()).toBe(200);
     const times = await flood.closed;
     // Past the maximum a connection is closed as it arrives; the 64 let in wait out the 1 s
@@ -161,9 +167,9 @@ describe('connection limits', () => {
     const refusedAtOnce = times.filter((t) => t < 900).length;
     const slowest = Math.max(...times);
     console.log(
-      `idle flood: ${refusedAtOnce} of 400 closed before the header deadline, all closed after ${slowest.toFixed(0)} ms`,
+      `idle flood: ${refusedAtOnce} of ${FLOOD} closed before the header deadline, all closed after ${slowest.toFixed(0)} ms`,
     );
-    expect(refusedAtOnce).toBeGreaterThanOrEqual(400 - 64);
+    expect(refusedAtOnce).toBeGreaterThanOrEqual(FLOOD - 64);
     expect(slowest).toBeLessThan(5_000); // header deadline (1 s) + Node's check interval (1 s)
     expect(await query('SELECT 1')).toMatchObject({ status: 200, text: '1\n' });
   });
