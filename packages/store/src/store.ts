@@ -5,7 +5,7 @@
  */
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { createChdbConnection } from 'chdb/connection';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { scopeSettings } from './scoped-settings.js';
 
@@ -36,7 +36,7 @@ export class DataDirectoryInUseError extends Error {
     readonly dataPath: string,
     /** The process holding it, as the engine's status file names it. */
     readonly pid: number,
-    options: ErrorOptions,
+    options?: ErrorOptions,
   ) {
     super(
       `the data directory ${dataPath} is in use by another process (PID ${pid}): the embedded engine opens a directory in one process at a time`,
@@ -61,6 +61,9 @@ export function openStore(o: StoreOptions): Store {
   // chdb types its Connection against its own copy of @clickhouse/client-common; the shapes are
   // the same contract (chdb's parity suite runs clickhouse-js's tests), only the declarations differ.
   let connection: Parameters<typeof scopeSettings>[0];
+  // Asked first where the kernel can tell: the engine prints its own refusal to stderr.
+  const locker = lockingProcess(dataPath);
+  if (locker !== undefined) throw new DataDirectoryInUseError(dataPath, locker);
   try {
     connection = createChdbConnection({ path: dataPath }) as unknown as typeof connection;
   } catch (err) {
@@ -95,6 +98,30 @@ function lockHolder(dataPath: string): number | undefined {
     // EPERM: it lives, under another user.
     return (err as NodeJS.ErrnoException).code === 'EPERM' ? pid : undefined;
   }
+}
+
+/**
+ * The live process the status file names, when Linux's /proc/locks shows it holding a lock on
+ * that file: exact, unlike the PID alone, which a crashed engine leaves behind for the system to
+ * reuse. Undefined where /proc/locks cannot be read.
+ */
+function lockingProcess(dataPath: string): number | undefined {
+  const pid = lockHolder(dataPath);
+  if (pid === undefined) return undefined;
+  let locks: string;
+  let inode: number;
+  try {
+    inode = statSync(join(dataPath, 'status')).ino;
+    locks = readFileSync('/proc/locks', 'utf8');
+  } catch {
+    return undefined;
+  }
+  // `1: FLOCK  ADVISORY  WRITE 11290 fe:00:2150257 0 EOF`: the holder's PID, then major:minor:inode.
+  const held = locks.split('\n').some((line) => {
+    const f = line.trim().split(/\s+/);
+    return f[4] === String(pid) && f[5]?.endsWith(`:${inode}`);
+  });
+  return held ? pid : undefined;
 }
 
 /** Runs a query and returns its rows as objects (JSONEachRow). */

@@ -1,12 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore, queryRows, UnscopedSettingsError, type Store } from '../src/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'agentmeter-store-'));
 let store: Store;
+/** A live process other than this one, holding no lock on the directory. */
+const reusedPid = process.ppid;
 beforeAll(async () => {
+  // As a crashed engine leaves it, with its PID since reused by a live process.
+  writeFileSync(join(dir, 'status'), `PID: ${reusedPid}\nStarted at: 2026-01-01 00:00:00\n`);
   store = openStore({ dataPath: dir });
   await store.client.command({
     query:
@@ -16,6 +20,13 @@ beforeAll(async () => {
 afterAll(async () => {
   await store.close();
   rmSync(dir, { recursive: true, force: true });
+});
+
+describe('embedded store: opening', () => {
+  it('opens a directory whose status file names a live process that holds no lock', async () => {
+    expect(reusedPid).not.toBe(process.pid);
+    expect(await queryRows(store.client, 'SELECT 1 AS one')).toEqual([{ one: 1 }]);
+  });
 });
 
 describe('embedded store: per-call settings stay with the call', () => {
