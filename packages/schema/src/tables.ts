@@ -270,7 +270,6 @@ export const USER_ROLLUPS: RollupLevel[] = [
   perUser(Tables.USAGE_USERS_1D, USAGE_1D, USAGE_USERS_1H),
 ];
 
-/** Every rollup table, ladder and per-user. */
 /** Every time zone's hours and days start on a quarter hour (UTC+5:45 and +12:45 included). */
 const QUARTER_HOUR_MS = 15 * 60_000;
 
@@ -287,6 +286,7 @@ export function mayHoldWholeBucket(startMs: number, endMs: number, unit: 'HOUR' 
   return Math.ceil(startMs / QUARTER_HOUR_MS) * QUARTER_HOUR_MS + SHORTEST_MS[unit] <= endMs;
 }
 
+/** Every rollup table, ladder and per-user. */
 export const ROLLUP_TABLES: readonly string[] = [...ROLLUPS, ...USER_ROLLUPS].map((l) => l.table);
 
 /** Names and engines for one table, depending on cluster mode. */
